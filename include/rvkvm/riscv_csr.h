@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Hypervisor CSR facts rvkvm relies on. The kernel's asm/csr.h has most of
+ * them; whatever an older kernel lacks is defined here from the RISC-V
+ * privileged specification.
+ */
+#ifndef RVKVM_RISCV_CSR_H
+#define RVKVM_RISCV_CSR_H
+
+#include <asm/csr.h>
+
+#ifndef CSR_HENVCFG
+#define CSR_HENVCFG		0x60a
+#endif
+
+#ifndef HGATP_MODE_SV57X4
+#define HGATP_MODE_SV57X4	_AC(10, UL)
+#endif
+
+#ifndef ENVCFG_STCE
+#define ENVCFG_STCE		(_AC(1, ULL) << 63)
+#endif
+#ifndef ENVCFG_PBMTE
+#define ENVCFG_PBMTE		(_AC(1, ULL) << 62)
+#endif
+#define RVKVM_ENVCFG_ADUE	(_AC(1, ULL) << 61)
+
+/* hcounteren bits: cycle, time, instret */
+#define RVKVM_HCOUNTEREN_CY	BIT(0)
+#define RVKVM_HCOUNTEREN_TM	BIT(1)
+#define RVKVM_HCOUNTEREN_IR	BIT(2)
+
+/*
+ * hfence.gvma rs1=gpa>>2, rs2=vmid, encoded by hand because older
+ * assemblers do not know the H instructions.
+ */
+static inline void rvkvm_hfence_gvma_all(void)
+{
+	asm volatile(".insn r 0x73, 0x0, 0x31, x0, x0, x0" : : : "memory");
+}
+
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place where kernel-version differences are bridged. Force-included
+ * into every rvkvm object; the RVKVM_HAVE_* facts come from build-time probes.
+ */
+#ifndef RVKVM_KCOMPAT_H
+#define RVKVM_KCOMPAT_H
+
+#include "kcompat-generated.h"
+#include <asm/hwcap.h>
+
+static inline bool rvkvm_cpu_has_sstc(void)
+{
+#ifdef RVKVM_HAVE_ISA_EXT_SSTC
+	return riscv_isa_extension_available(NULL, SSTC);
+#else
+	return false;
+#endif
+}
+
+static inline bool rvkvm_cpu_has_svpbmt(void)
+{
+#ifdef RVKVM_HAVE_ISA_EXT_SVPBMT
+	return riscv_isa_extension_available(NULL, SVPBMT);
+#else
+	return false;
+#endif
+}
+
+#endif

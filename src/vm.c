@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rvkvm: VM file descriptors and their lifetime.
+ */
+#define pr_fmt(fmt) "rvkvm: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/fs.h>
+#include <linux/kvm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include <rvkvm/rvkvm.h>
+
+static void rvkvm_vm_free(struct kref *ref)
+{
+	struct rvkvm_vm *vm = container_of(ref, struct rvkvm_vm, ref);
+
+	mmdrop(vm->mm);
+	kfree(vm);
+}
+
+static int rvkvm_vm_release(struct inode *inode, struct file *filp)
+{
+	struct rvkvm_vm *vm = filp->private_data;
+
+	kref_put(&vm->ref, rvkvm_vm_free);
+	return 0;
+}
+
+static long rvkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
+			   unsigned long arg)
+{
+	struct rvkvm_vm *vm = filp->private_data;
+
+	/* A VM belongs to the process that made it. */
+	if (vm->mm != current->mm)
+		return -EIO;
+
+	switch (ioctl) {
+	case KVM_CHECK_EXTENSION:
+		return rvkvm_check_extension(vm, arg);
+	}
+	return -ENOTTY;
+}
+
+static const struct file_operations rvkvm_vm_fops = {
+	.owner		= THIS_MODULE,
+	.release	= rvkvm_vm_release,
+	.unlocked_ioctl	= rvkvm_vm_ioctl,
+	.compat_ioctl	= rvkvm_vm_ioctl,
+	.llseek		= noop_llseek,
+};
+
+int rvkvm_vm_create(unsigned long type)
+{
+	struct rvkvm_vm *vm;
+	int fd;
+
+	/* RISC-V has one VM type. */
+	if (type)
+		return -EINVAL;
+
+	rvkvm_wait_ready();
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return -ENOMEM;
+	kref_init(&vm->ref);
+	vm->mm = current->mm;
+	mmgrab(vm->mm);
+
+	/* The file holds the module and the initial VM reference. */
+	fd = anon_inode_getfd("rvkvm-vm", &rvkvm_vm_fops, vm,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		kref_put(&vm->ref, rvkvm_vm_free);
+	return fd;
+}

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * System ioctls on a KVM device node: sysioctl DEV rvkvm|intree [TAG].
+ * The same assertions run against rvkvm and the in-tree kvm.ko; where the
+ * in-tree 6.1 module answers differently, the test names the difference and
+ * checks each module's own answer.
+ */
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "../lib/ktest.h"
+
+#define NR_VMS		64
+#define MAX_CAP		512
+
+static const char *dev, *tag;
+static bool intree;
+
+static const char *tname(const char *what)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "sys[%s%s%s]/%s", dev, *tag ? " " : "",
+		 tag, what);
+	return buf;
+}
+
+static void test_version_and_mmap_size(int kvm)
+{
+	long rc, page = sysconf(_SC_PAGESIZE);
+
+	rc = ioctl(kvm, KVM_GET_API_VERSION, 0);
+	kt_check(rc == 12, tname("api-version"), "got %ld", rc);
+	rc = ioctl(kvm, KVM_GET_API_VERSION, 1);
+	KT_ERRNO(rc, EINVAL, tname("api-version-arg"));
+
+	/* kvm_run, then the coalesced-MMIO ring page. */
+	rc = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	kt_check(rc == 2 * page, tname("vcpu-mmap-size"), "got %ld", rc);
+	rc = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 1);
+	KT_ERRNO(rc, EINVAL, tname("vcpu-mmap-size-arg"));
+}
+
+static void test_check_extension(int kvm)
+{
+	long rc, cap, first = -1;
+
+	rc = ioctl(kvm, KVM_CHECK_EXTENSION, 0x7fffffffL);
+	kt_check(rc == 0, tname("cap-unknown-large"), "got %ld", rc);
+	rc = ioctl(kvm, KVM_CHECK_EXTENSION, -1L);
+	kt_check(rc == 0, tname("cap-negative"), "got %ld", rc);
+
+	if (intree) {
+		/* The reference module advertises the basics. */
+		rc = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY);
+		kt_check(rc > 0, tname("cap-user-memory"), "got %ld", rc);
+		return;
+	}
+	/* rvkvm advertises nothing it does not implement yet. */
+	for (cap = 0; cap < MAX_CAP && first < 0; cap++)
+		if (ioctl(kvm, KVM_CHECK_EXTENSION, cap) != 0)
+			first = cap;
+	kt_check(first < 0, tname("caps-none-advertised"),
+		 "capability %ld answered non-zero", first);
+}
+
+static void test_unknown_ioctls(int kvm)
+{
+	long rc;
+
+	/* In-tree 6.1 hands unknown numbers to kvm_arch_dev_ioctl: EINVAL. */
+	rc = ioctl(kvm, _IO(KVMIO, 0xfe), 0);
+	KT_ERRNO(rc, intree ? EINVAL : ENOTTY, tname("unknown-kvm-ioctl"));
+	rc = ioctl(kvm, TCGETS, 0);
+	KT_ERRNO(rc, intree ? EINVAL : ENOTTY, tname("foreign-ioctl"));
+}
+
+static void test_create_vm(int kvm)
+{
+	int vm, vm2, fds[NR_VMS], i, status, n;
+	long rc;
+	pid_t pid;
+
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (!kt_check(vm >= 0, tname("create-vm"), "%s", strerrorname(errno)))
+		return;
+	kt_check(fcntl(vm, F_GETFD) & FD_CLOEXEC, tname("vm-fd-cloexec"),
+		 "FD_CLOEXEC not set");
+	rc = ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY);
+	kt_check(rc == ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY),
+		 tname("vm-check-extension"), "VM fd answered %ld", rc);
+
+	/* A VM belongs to the mm that created it. */
+	pid = fork();
+	if (pid == 0) {
+		rc = ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY);
+		_exit(rc == -1 && errno == EIO ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	kt_check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		 tname("vm-ioctl-other-mm"), "child did not get EIO");
+
+	/* In-tree 6.1 riscv ignores the VM type; rvkvm refuses others. */
+	vm2 = ioctl(kvm, KVM_CREATE_VM, 1);
+	if (intree)
+		kt_check(vm2 >= 0, tname("create-vm-type1"),
+			 "in-tree 6.1 used to accept type 1: %s",
+			 strerrorname(errno));
+	else
+		KT_ERRNO(vm2, EINVAL, tname("create-vm-type1"));
+	if (vm2 >= 0)
+		close(vm2);
+	close(vm);
+
+	for (i = 0, n = 0; i < NR_VMS; i++) {
+		fds[i] = ioctl(kvm, KVM_CREATE_VM, 0);
+		n += fds[i] >= 0;
+	}
+	for (i = 0; i < NR_VMS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	kt_check(n == NR_VMS, tname("create-many-vms"), "%d of %d", n, NR_VMS);
+}
+
+int main(int argc, char **argv)
+{
+	int kvm;
+
+	if (argc < 3 || argc > 4) {
+		kt_check(false, "sysioctl/usage",
+			 "sysioctl DEV rvkvm|intree [TAG]");
+		return kt_exit_code();
+	}
+	dev = argv[1];
+	tag = argc == 4 ? argv[3] : "";
+	intree = !strcmp(argv[2], "intree");
+
+	kvm = open(dev, O_RDWR | O_CLOEXEC);
+	if (!kt_check(kvm >= 0, tname("open"), "%s", strerrorname(errno)))
+		return kt_exit_code();
+	test_version_and_mmap_size(kvm);
+	test_check_extension(kvm);
+	test_unknown_ioctls(kvm);
+	test_create_vm(kvm);
+	close(kvm);
+	return kt_exit_code();
+}
