@@ -41,5 +41,6 @@ kbuild_dir() {
 	echo "$RVKVM_CACHE/build-${KSRC_PKG#linux-source-}-$cfg-$key"
 }
 
-# Work area for things rebuilt on every run (module copies, initramfs).
-work_dir() { echo "$RVKVM_CACHE/work/$1"; }
+# Work area for things rebuilt on every run (module copies, initramfs, logs);
+# RVKVM_WORK separates parallel checkouts that share one kernel cache.
+work_dir() { echo "${RVKVM_WORK:-$RVKVM_CACHE/work}/$1"; }
