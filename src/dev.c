@@ -2,7 +2,6 @@
 /*
  * rvkvm: the /dev/kvm misc device and its system ioctls.
  */
-#define pr_fmt(fmt) "rvkvm: " fmt
 
 #include <linux/fs.h>
 #include <linux/kvm.h>

@@ -6,7 +6,6 @@
  * Load order: probe the hardware, enable it on every CPU (and on CPUs that
  * come online later, or return from a power-down), then open /dev/kvm.
  */
-#define pr_fmt(fmt) "rvkvm: " fmt
 
 #include <linux/cpu.h>
 #include <linux/cpu_pm.h>

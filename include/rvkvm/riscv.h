@@ -73,6 +73,14 @@ struct rvkvm_trap {
 	unsigned long stval;
 	unsigned long htval;
 	unsigned long htinst;
+	unsigned long insn;		/* trapping instruction, 0 if unknown */
+	unsigned int insn_len;
+};
+
+/* Where an HSM start sends a stopped vCPU. */
+struct rvkvm_hsm_start {
+	unsigned long pc;
+	unsigned long opaque;
 };
 
 struct rvkvm_vcpu_arch {
@@ -87,8 +95,7 @@ struct rvkvm_vcpu_arch {
 	unsigned long isa;		/* bitmap of KVM_RISCV_ISA_EXT_* */
 	unsigned long mvendorid, marchid, mimpid;
 
-	/* What a reset restores (HSM start, SRST). */
-	struct rvkvm_cpu_ctx reset_ctx;
+	struct rvkvm_hsm_start hsm_start;
 
 	/* Interrupts: pending VS bits and which of them userspace changed. */
 	unsigned long irqs_pending;
@@ -155,13 +162,15 @@ void rvkvm_timer_set(struct rvkvm_vcpu *vcpu, u64 cycles);
 void rvkvm_timer_cancel(struct rvkvm_vcpu *vcpu);
 u64 rvkvm_timer_now(struct rvkvm_vm *vm);
 
-/* riscv/sbi.c: 0 to re-enter, >0 exit to userspace, <0 error */
+/* riscv/sbi.c: like rvkvm_exit_handle; the fast one true when handled */
 int rvkvm_sbi_ecall(struct rvkvm_vcpu *vcpu);
 bool rvkvm_sbi_fast(struct rvkvm_vcpu *vcpu);
+void rvkvm_sbi_hsm_start_apply(struct rvkvm_vcpu *vcpu);
 
 /* riscv/onereg.c */
 int rvkvm_onereg_get(struct rvkvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int rvkvm_onereg_set(struct rvkvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int rvkvm_onereg_list(struct rvkvm_vcpu *vcpu, struct kvm_reg_list __user *ul);
+unsigned long rvkvm_isa_host_allowed(void);
 
 #endif

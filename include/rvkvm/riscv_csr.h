@@ -31,12 +31,30 @@
 #define RVKVM_HCOUNTEREN_IR	BIT(2)
 
 /*
- * hfence.gvma rs1=gpa>>2, rs2=vmid, encoded by hand because older
- * assemblers do not know the H instructions.
+ * H-extension fences, encoded by hand because older assemblers do not know
+ * them. hfence.gvma takes rs1 = guest physical address >> 2 and rs2 = VMID;
+ * hfence.vvma acts on the VMID in the current hgatp.
  */
 static inline void rvkvm_hfence_gvma_all(void)
 {
 	asm volatile(".insn r 0x73, 0x0, 0x31, x0, x0, x0" : : : "memory");
+}
+
+static inline void rvkvm_hfence_gvma_vmid(unsigned long vmid)
+{
+	asm volatile(".insn r 0x73, 0x0, 0x31, x0, x0, %0"
+		     : : "r" (vmid) : "memory");
+}
+
+static inline void rvkvm_hfence_gvma_gpa(unsigned long gpa, unsigned long vmid)
+{
+	asm volatile(".insn r 0x73, 0x0, 0x31, x0, %0, %1"
+		     : : "r" (gpa >> 2), "r" (vmid) : "memory");
+}
+
+static inline void rvkvm_hfence_vvma_all(void)
+{
+	asm volatile(".insn r 0x73, 0x0, 0x11, x0, x0, x0" : : : "memory");
 }
 
 #endif

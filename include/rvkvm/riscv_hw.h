@@ -16,4 +16,10 @@ struct rvkvm_hw {
 
 extern struct rvkvm_hw rvkvm_hw;
 
+/* Guest physical address bits the G-stage mode reaches (2 extra bits). */
+static inline unsigned int rvkvm_gpa_bits(void)
+{
+	return 12 + 9 * rvkvm_hw.gstage_levels + 2;
+}
+
 #endif

@@ -59,8 +59,6 @@ struct rvkvm_utrap {
 /* switch.S */
 void rvkvm_switch_to_guest(struct rvkvm_switch *sw);
 unsigned long rvkvm_guest_read_insn(unsigned long addr, struct rvkvm_utrap *t);
-unsigned long rvkvm_guest_load(unsigned long addr, unsigned int size,
-			       struct rvkvm_utrap *t);
 void rvkvm_fp_save(struct __riscv_d_ext_state *fp);
 void rvkvm_fp_restore(const struct __riscv_d_ext_state *fp);
 #endif

@@ -6,8 +6,25 @@
 #ifndef RVKVM_KCOMPAT_H
 #define RVKVM_KCOMPAT_H
 
+/* Every message rvkvm prints starts with its name. */
+#define pr_fmt(fmt) "rvkvm: " fmt
+
 #include "kcompat-generated.h"
+#include <linux/hrtimer.h>
 #include <asm/hwcap.h>
+
+static inline void
+rvkvm_hrtimer_setup(struct hrtimer *t,
+		    enum hrtimer_restart (*fn)(struct hrtimer *),
+		    clockid_t clock, enum hrtimer_mode mode)
+{
+#ifdef RVKVM_HAVE_HRTIMER_SETUP
+	hrtimer_setup(t, fn, clock, mode);
+#else
+	hrtimer_init(t, clock, mode);
+	t->function = fn;
+#endif
+}
 
 static inline bool rvkvm_cpu_has_sstc(void)
 {

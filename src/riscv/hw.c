@@ -3,7 +3,6 @@
  * rvkvm: H-extension detection, G-stage mode and VMID-width probing, and the
  * per-CPU hypervisor CSR set-up.
  */
-#define pr_fmt(fmt) "rvkvm: " fmt
 
 #include <linux/bitops.h>
 #include <linux/cpu.h>

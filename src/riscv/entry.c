@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rvkvm: the KVM_RUN loop. Without preempt notifiers, guest state is loaded
+ * only inside a window with preemption off and saved before the window
+ * closes. Inside it, exits that need no sleeping re-enter the guest at once
+ * (the fast loop); everything else saves state and is handled outside.
+ */
+
+#include <linux/context_tracking.h>
+#include <linux/hrtimer.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/vtime.h>
+#include <asm/cacheflush.h>
+
+#include <rvkvm/arch.h>
+#include <rvkvm/rvkvm.h>
+#include <rvkvm/riscv_csr.h>
+#include <rvkvm/riscv_hw.h>
+
+/* Returned by the loaded loop: go round the outer loop / handle an exit. */
+#define RUN_RETRY	1
+#define RUN_EXIT	2
+
+#define GUEST_HSTATUS	((2UL << HSTATUS_VSXL_SHIFT) | HSTATUS_SPV | \
+			 HSTATUS_SPVP | HSTATUS_VTW)
+
+static DEFINE_PER_CPU(struct rvkvm_vcpu *, loaded_vcpu);
+
+/* Requests the loaded loop handles itself, without leaving the window. */
+#define LOOP_REQS	(BIT(RVKVM_REQ_VMID) | BIT(RVKVM_REQ_TLB_FLUSH) | \
+			 BIT(RVKVM_REQ_HVIP))
+
+static bool guest_has_fp(struct rvkvm_vcpu *vcpu)
+{
+	return vcpu->arch.isa & (BIT('f' - 'a') | BIT('d' - 'a'));
+}
+
+void rvkvm_arch_vcpu_reset(struct rvkvm_vcpu *vcpu)
+{
+	struct rvkvm_cpu_ctx *g = &vcpu->arch.sw.guest;
+
+	memset(g, 0, sizeof(*g));
+	memset(&vcpu->arch.csr, 0, sizeof(vcpu->arch.csr));
+	memset(&vcpu->arch.guest_fp, 0, sizeof(vcpu->arch.guest_fp));
+	g->sstatus = SR_SPP | SR_SPIE;
+	if (guest_has_fp(vcpu))
+		g->sstatus |= SR_FS_INITIAL;
+	g->hstatus = GUEST_HSTATUS;
+	vcpu->arch.irqs_pending = 0;
+	vcpu->arch.irqs_pending_mask = 0;
+	vcpu->arch.pending.kind = RVKVM_PENDING_NONE;
+	rvkvm_timer_cancel(vcpu);
+}
+
+int rvkvm_arch_vcpu_init(struct rvkvm_vcpu *vcpu)
+{
+	BUILD_BUG_ON(offsetof(struct rvkvm_vcpu_arch, sw) != 0);
+	BUILD_BUG_ON(sizeof(struct rvkvm_cpu_ctx) != RVKVM_CTX_SIZE);
+	BUILD_BUG_ON(offsetof(struct rvkvm_cpu_ctx, sepc) != RVKVM_CTX_SEPC);
+	BUILD_BUG_ON(offsetof(struct rvkvm_cpu_ctx, sstatus) !=
+		     RVKVM_CTX_SSTATUS);
+	BUILD_BUG_ON(offsetof(struct rvkvm_cpu_ctx, hstatus) !=
+		     RVKVM_CTX_HSTATUS);
+	BUILD_BUG_ON(offsetof(struct rvkvm_cpu_ctx, scounteren) !=
+		     RVKVM_CTX_SCOUNTEREN);
+	BUILD_BUG_ON(offsetof(struct rvkvm_switch, host) != RVKVM_SW_HOST);
+	BUILD_BUG_ON(offsetof(struct rvkvm_switch, host_stvec) !=
+		     RVKVM_SW_HOST_STVEC);
+	BUILD_BUG_ON(offsetof(struct rvkvm_switch, host_sscratch) !=
+		     RVKVM_SW_HOST_SSCRATCH);
+	BUILD_BUG_ON(offsetof(struct rvkvm_utrap, htinst) !=
+		     RVKVM_UTRAP_HTINST);
+	BUILD_BUG_ON(offsetof(struct __riscv_d_ext_state, fcsr) != 256);
+
+	spin_lock_init(&vcpu->arch.mp_lock);
+	vcpu->arch.isa = rvkvm_isa_host_allowed();
+	vcpu->arch.last_exit_cpu = -1;
+	rvkvm_timer_init(vcpu);
+	rvkvm_arch_vcpu_reset(vcpu);
+	return 0;
+}
+
+void rvkvm_arch_vcpu_uninit(struct rvkvm_vcpu *vcpu)
+{
+	rvkvm_timer_cancel(vcpu);
+}
+
+/* Load the guest's state into this CPU. Preemption is off. */
+static void vcpu_load(struct rvkvm_vcpu *vcpu)
+{
+	struct rvkvm_guest_csr *c = &vcpu->arch.csr;
+	struct rvkvm_vm *vm = vcpu->vm;
+	int cpu = smp_processor_id();
+	bool shared = rvkvm_dev_is_fallback();
+
+	/* Another hypervisor may have rewritten the delegation: re-assert. */
+	rvkvm_arch_cpu_enable(true);
+
+	csr_write(CSR_VSSTATUS, c->vsstatus);
+	csr_write(CSR_VSIE, c->vsie);
+	csr_write(CSR_VSTVEC, c->vstvec);
+	csr_write(CSR_VSSCRATCH, c->vsscratch);
+	csr_write(CSR_VSEPC, c->vsepc);
+	csr_write(CSR_VSCAUSE, c->vscause);
+	csr_write(CSR_VSTVAL, c->vstval);
+	csr_write(CSR_HVIP, c->hvip);
+	csr_write(CSR_VSATP, c->vsatp);
+	csr_write(CSR_HENVCFG, 0);
+	csr_write(CSR_HTIMEDELTA, vm->arch.time_delta);
+	csr_write(CSR_HGATP, rvkvm_hgatp(vm));
+
+	/*
+	 * TLB entries of this VMID here may predate changes made while the
+	 * vCPU ran elsewhere; a VMID shared with another hypervisor may hold
+	 * its entries. Without VMIDs every VM is VMID 0.
+	 */
+	if (shared || !rvkvm_hw.vmid_bits || vcpu->arch.last_exit_cpu != cpu) {
+		rvkvm_tlb_flush_vm_local(vm);
+		rvkvm_hfence_vvma_all();
+	}
+
+	rvkvm_fp_save(&vcpu->arch.host_fp);
+	if (guest_has_fp(vcpu))
+		rvkvm_fp_restore(&vcpu->arch.guest_fp);
+
+	WRITE_ONCE(vcpu->cpu, cpu);
+	this_cpu_write(loaded_vcpu, vcpu);
+}
+
+/* Save the guest's state and give the CPU back to the host. */
+static void vcpu_put(struct rvkvm_vcpu *vcpu)
+{
+	struct rvkvm_guest_csr *c = &vcpu->arch.csr;
+	struct rvkvm_cpu_ctx *g = &vcpu->arch.sw.guest;
+
+	c->vsstatus = csr_read(CSR_VSSTATUS);
+	c->vsie = csr_read(CSR_VSIE);
+	c->vstvec = csr_read(CSR_VSTVEC);
+	c->vsscratch = csr_read(CSR_VSSCRATCH);
+	c->vsepc = csr_read(CSR_VSEPC);
+	c->vscause = csr_read(CSR_VSCAUSE);
+	c->vstval = csr_read(CSR_VSTVAL);
+	c->hvip = csr_read(CSR_HVIP);
+	c->vsatp = csr_read(CSR_VSATP);
+
+	/* Guest FP is saved only when the guest wrote it. */
+	if ((g->sstatus & SR_FS) == SR_FS_DIRTY) {
+		rvkvm_fp_save(&vcpu->arch.guest_fp);
+		g->sstatus = (g->sstatus & ~SR_FS) | SR_FS_CLEAN;
+	}
+	rvkvm_fp_restore(&vcpu->arch.host_fp);
+
+	if (rvkvm_dev_is_fallback()) {
+		rvkvm_tlb_flush_vm_local(vcpu->vm);
+		rvkvm_hfence_vvma_all();
+	}
+	csr_write(CSR_HVIP, 0);
+	csr_write(CSR_VSIE, 0);
+
+	vcpu->arch.last_exit_cpu = smp_processor_id();
+	this_cpu_write(loaded_vcpu, NULL);
+	WRITE_ONCE(vcpu->cpu, -1);
+}
+
+static void loop_requests(struct rvkvm_vcpu *vcpu)
+{
+	if (rvkvm_vcpu_check_request(vcpu, RVKVM_REQ_VMID)) {
+		csr_write(CSR_HGATP, rvkvm_hgatp(vcpu->vm));
+		rvkvm_tlb_flush_vm_local(vcpu->vm);
+	}
+	if (rvkvm_vcpu_check_request(vcpu, RVKVM_REQ_TLB_FLUSH)) {
+		/* A guest remote fence: its VS-stage entries and I-cache. */
+		rvkvm_hfence_vvma_all();
+		local_flush_icache_all();
+	}
+	rvkvm_vcpu_check_request(vcpu, RVKVM_REQ_HVIP);
+}
+
+/* What KVM's guest_state_enter/exit do, with what a KVM=n kernel exports. */
+static __always_inline void guest_enter_accounting(void)
+{
+	if (vtime_accounting_enabled_this_cpu())
+		vtime_guest_enter(current);
+	else
+		current->flags |= PF_VCPU;
+	/* Guest mode is a quiescent state for RCU, like user mode. */
+	if (!context_tracking_guest_enter())
+		rcu_note_context_switch(false);
+}
+
+static __always_inline void guest_exit_accounting(void)
+{
+	context_tracking_guest_exit();
+	if (vtime_accounting_enabled_this_cpu())
+		vtime_guest_exit(current);
+	else
+		current->flags &= ~PF_VCPU;
+}
+
+static void read_trap(struct rvkvm_vcpu *vcpu)
+{
+	struct rvkvm_trap *t = &vcpu->arch.trap;
+
+	t->sepc = vcpu->arch.sw.guest.sepc;
+	t->scause = csr_read(CSR_SCAUSE);
+	t->stval = csr_read(CSR_STVAL);
+	t->htval = csr_read(CSR_HTVAL);
+	t->htinst = csr_read(CSR_HTINST);
+}
+
+/*
+ * Run the guest until an exit that needs the slow path, or until the
+ * outer loop has work (signal, resched, requests). State is loaded.
+ */
+static int run_loaded(struct rvkvm_vcpu *vcpu)
+{
+	struct rvkvm_vm *vm = vcpu->vm;
+
+	for (;;) {
+		local_irq_disable();
+		WRITE_ONCE(vcpu->mode, RVKVM_IN_GUEST);
+		/* Guest mode visible before we look for work: pairs with kick. */
+		smp_mb();
+		if (signal_pending(current) || need_resched() ||
+		    (READ_ONCE(vcpu->requests) & ~LOOP_REQS) ||
+		    rvkvm_vmid_stale(vm) || READ_ONCE(vcpu->arch.stopped)) {
+			WRITE_ONCE(vcpu->mode, RVKVM_OUTSIDE_GUEST);
+			local_irq_enable();
+			return RUN_RETRY;
+		}
+		loop_requests(vcpu);
+		rvkvm_irq_flush(vcpu);
+
+		guest_enter_accounting();
+		rvkvm_switch_to_guest(&vcpu->arch.sw);
+		read_trap(vcpu);
+		WRITE_ONCE(vcpu->mode, RVKVM_OUTSIDE_GUEST);
+		guest_exit_accounting();
+
+		rvkvm_irq_sync(vcpu);
+		vcpu->stats.exits++;
+		if (vcpu->arch.trap.scause & CAUSE_IRQ_FLAG) {
+			/* A host interrupt: let it run, then go straight back. */
+			vcpu->stats.irq_exits++;
+			local_irq_enable();
+			continue;
+		}
+		if (rvkvm_exit_fast(vcpu)) {
+			vcpu->stats.fast_reentries++;
+			local_irq_enable();
+			continue;
+		}
+		local_irq_enable();
+		return RUN_EXIT;
+	}
+}
+
+/* Block a stopped vCPU until an HSM start, a signal or a request. */
+static int wait_runnable(struct rvkvm_vcpu *vcpu)
+{
+	int ret;
+
+	vcpu->stats.halts++;
+	ret = rcuwait_wait_event(&vcpu->wait,
+				 !READ_ONCE(vcpu->arch.stopped) ||
+				 signal_pending(current),
+				 TASK_INTERRUPTIBLE);
+	return signal_pending(current) ? -EINTR : ret;
+}
+
+int rvkvm_arch_vcpu_run(struct rvkvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int ret;
+
+	/* Finish what the last exit left to userspace, exactly once. */
+	rvkvm_exit_complete(vcpu);
+	run->exit_reason = KVM_EXIT_UNKNOWN;
+	if (READ_ONCE(run->immediate_exit)) {
+		run->exit_reason = KVM_EXIT_INTR;
+		return -EINTR;
+	}
+
+	for (;;) {
+		/* What xfer_to_guest_mode_handle_work() would do. */
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			vcpu->stats.signal_exits++;
+			return -EINTR;
+		}
+		cond_resched();
+		rvkvm_vcpu_check_request(vcpu, RVKVM_REQ_SLEEP);
+		if (rvkvm_vcpu_check_request(vcpu, RVKVM_REQ_RESET))
+			rvkvm_sbi_hsm_start_apply(vcpu);
+		if (READ_ONCE(vcpu->arch.stopped)) {
+			ret = wait_runnable(vcpu);
+			if (ret) {
+				run->exit_reason = KVM_EXIT_INTR;
+				return ret;
+			}
+			continue;
+		}
+		rvkvm_vmid_update(vcpu);
+
+		preempt_disable();
+		vcpu_load(vcpu);
+		ret = run_loaded(vcpu);
+		vcpu_put(vcpu);
+		preempt_enable();
+
+		if (ret == RUN_RETRY)
+			continue;
+		ret = rvkvm_exit_handle(vcpu);
+		if (ret <= 0)
+			return ret;
+	}
+}

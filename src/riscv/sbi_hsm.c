@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rvkvm: SBI HSM: harts (vCPUs) start, stop and report their state. A
+ * start is applied by the target itself, in its run loop.
+ */
+#include <rvkvm/rvkvm.h>
+#include <rvkvm/riscv_sbi.h>
+
+#define HSM_STARTED	0
+#define HSM_STOPPED	1
+
+/* In the target's own thread: reset, then run at the start address. */
+void rvkvm_sbi_hsm_start_apply(struct rvkvm_vcpu *vcpu)
+{
+	struct rvkvm_cpu_ctx *g = &vcpu->arch.sw.guest;
+
+	rvkvm_arch_vcpu_reset(vcpu);
+	g->sepc = vcpu->arch.hsm_start.pc;
+	g->gpr[10] = vcpu->vcpu_id;
+	g->gpr[11] = vcpu->arch.hsm_start.opaque;
+}
+
+static int hsm_start(struct rvkvm_vcpu *vcpu, unsigned long hartid,
+		     unsigned long pc, unsigned long opaque)
+{
+	struct rvkvm_vcpu *t = rvkvm_vm_vcpu(vcpu->vm, hartid);
+	int ret = 0;
+
+	if (!t)
+		return -EINVAL;
+	spin_lock(&t->arch.mp_lock);
+	if (!t->arch.stopped) {
+		ret = -EALREADY;
+	} else {
+		t->arch.hsm_start.pc = pc;
+		t->arch.hsm_start.opaque = opaque;
+		set_bit(RVKVM_REQ_RESET, &t->requests);
+		WRITE_ONCE(t->arch.stopped, false);
+	}
+	spin_unlock(&t->arch.mp_lock);
+	if (!ret)
+		rvkvm_vcpu_kick(t);
+	return ret;
+}
+
+int rvkvm_sbi_hsm(struct rvkvm_vcpu *vcpu, unsigned long fid,
+		  unsigned long *value, bool fast)
+{
+	unsigned long *r = vcpu->arch.sw.guest.gpr;
+	struct rvkvm_vcpu *t;
+
+	switch (fid) {
+	case 0:
+		return hsm_start(vcpu, r[10], r[11], r[12]);
+	case 1:
+		spin_lock(&vcpu->arch.mp_lock);
+		WRITE_ONCE(vcpu->arch.stopped, true);
+		spin_unlock(&vcpu->arch.mp_lock);
+		return RVKVM_SBI_NO_RETURN;
+	case 2:
+		t = rvkvm_vm_vcpu(vcpu->vm, r[10]);
+		if (!t)
+			return -EINVAL;
+		*value = READ_ONCE(t->arch.stopped) ? HSM_STOPPED :
+						      HSM_STARTED;
+		return 0;
+	}
+	return -EOPNOTSUPP;
+}

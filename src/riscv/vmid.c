@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rvkvm: VMID allocation with generations. A VM keeps its VMID until the
+ * space runs out; then the generation moves on, every CPU's G-stage TLB is
+ * flushed and each VM takes a fresh VMID before its next guest entry.
+ */
+
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+
+#include <rvkvm/rvkvm.h>
+#include <rvkvm/riscv_csr.h>
+#include <rvkvm/riscv_hw.h>
+
+static DEFINE_SPINLOCK(vmid_lock);
+static u64 vmid_gen = 1;
+static unsigned long vmid_next = 1;
+
+bool rvkvm_vmid_stale(struct rvkvm_vm *vm)
+{
+	return READ_ONCE(vm->arch.vmid.gen) != READ_ONCE(vmid_gen);
+}
+
+static void flush_all_local(void *unused)
+{
+	rvkvm_hfence_gvma_all();
+}
+
+/* Called before guest entry, preemptible; cheap when nothing changed. */
+void rvkvm_vmid_update(struct rvkvm_vcpu *vcpu)
+{
+	struct rvkvm_vm *vm = vcpu->vm;
+	bool wrapped = false;
+
+	if (!rvkvm_vmid_stale(vm))
+		return;
+
+	spin_lock(&vmid_lock);
+	if (!rvkvm_vmid_stale(vm)) {
+		spin_unlock(&vmid_lock);
+		return;
+	}
+	if (!rvkvm_hw.vmid_bits) {
+		/* No VMIDs: everyone shares 0 and flushes at every load. */
+		vm->arch.vmid.vmid = 0;
+	} else {
+		if (vmid_next >= (1UL << rvkvm_hw.vmid_bits)) {
+			WRITE_ONCE(vmid_gen, vmid_gen + 1);
+			vmid_next = 1;
+			wrapped = true;
+		}
+		vm->arch.vmid.vmid = vmid_next++;
+	}
+	WRITE_ONCE(vm->arch.vmid.gen, READ_ONCE(vmid_gen));
+	spin_unlock(&vmid_lock);
+
+	/*
+	 * Old VMIDs may now be reused: flush everywhere. The IPIs also push
+	 * every running vCPU out, and each re-checks its VMID before entry.
+	 */
+	if (wrapped)
+		on_each_cpu(flush_all_local, NULL, 1);
+	rvkvm_vm_request_all(vm, RVKVM_REQ_VMID);
+}

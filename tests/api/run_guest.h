@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Entry points of the guest programs in run_guest.S. */
+#ifndef RVKVM_RUN_GUEST_H
+#define RVKVM_RUN_GUEST_H
+
+extern const char guest_start[], guest_end[];
+extern const char g_forward[], g_compressed[], g_base[], g_unknown[];
+extern const char g_illegal[], g_srst[], g_ram[], g_wfi[];
+
+#endif
