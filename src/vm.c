@@ -20,11 +20,22 @@ static void rvkvm_vm_free(struct kref *ref)
 	kfree(vm);
 }
 
+void rvkvm_vm_get(struct rvkvm_vm *vm)
+{
+	kref_get(&vm->ref);
+}
+
+/* The last reference may be a stats file's, dropped from its release. */
+void rvkvm_vm_put(struct rvkvm_vm *vm)
+{
+	kref_put(&vm->ref, rvkvm_vm_free);
+}
+
 static int rvkvm_vm_release(struct inode *inode, struct file *filp)
 {
 	struct rvkvm_vm *vm = filp->private_data;
 
-	kref_put(&vm->ref, rvkvm_vm_free);
+	rvkvm_vm_put(vm);
 	return 0;
 }
 
@@ -40,6 +51,9 @@ static long rvkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	switch (ioctl) {
 	case KVM_CHECK_EXTENSION:
 		return rvkvm_check_extension(vm, arg);
+	case KVM_GET_STATS_FD:
+		/* No argument, and KVM does not check it either. */
+		return rvkvm_stats_vm_fd(vm);
 	}
 	return -ENOTTY;
 }
@@ -68,11 +82,12 @@ int rvkvm_vm_create(unsigned long type)
 	kref_init(&vm->ref);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
+	rvkvm_stats_vm_init(vm);
 
 	/* The file holds the module and the initial VM reference. */
 	fd = anon_inode_getfd("rvkvm-vm", &rvkvm_vm_fops, vm,
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		kref_put(&vm->ref, rvkvm_vm_free);
+		rvkvm_vm_put(vm);
 	return fd;
 }
