@@ -11,9 +11,6 @@
 #include <rvkvm/arch.h>
 #include <rvkvm/rvkvm.h>
 
-/* kvm_run page, then the coalesced-MMIO ring page, as in-tree KVM maps. */
-#define RVKVM_VCPU_MMAP_PAGES	2
-
 long rvkvm_check_extension(struct rvkvm_vm *vm, long cap)
 {
 	return rvkvm_arch_check_extension(vm, cap);

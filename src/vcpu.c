@@ -172,6 +172,9 @@ static long rvkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_REG_LIST:
 		ret = rvkvm_onereg_list(vcpu, argp);
 		break;
+	case KVM_GET_STATS_FD:
+		ret = rvkvm_stats_vcpu_fd(vcpu);
+		break;
 	case KVM_GET_MP_STATE:
 		ret = vcpu_mp_state(vcpu, argp, false);
 		break;
@@ -215,6 +218,7 @@ static struct rvkvm_vcpu *vcpu_alloc(struct rvkvm_vm *vm, u32 id)
 	vcpu->vm = vm;
 	vcpu->vcpu_id = id;
 	vcpu->cpu = -1;
+	rvkvm_stats_vcpu_init(vcpu);
 	mutex_init(&vcpu->lock);
 	rcuwait_init(&vcpu->wait);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);

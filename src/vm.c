@@ -32,6 +32,7 @@ void rvkvm_vm_get(struct rvkvm_vm *vm)
 	kref_get(&vm->ref);
 }
 
+/* The last reference may be a stats file's, dropped from its release. */
 void rvkvm_vm_put(struct rvkvm_vm *vm)
 {
 	kref_put(&vm->ref, rvkvm_vm_free);
@@ -94,6 +95,9 @@ static long rvkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return rvkvm_vm_set_memory(vm, argp);
 	case KVM_GET_DIRTY_LOG:
 		return rvkvm_vm_dirty_log(vm, argp);
+	case KVM_GET_STATS_FD:
+		/* No argument, and KVM does not check it either. */
+		return rvkvm_stats_vm_fd(vm);
 	}
 	return -ENOTTY;
 }
@@ -129,6 +133,7 @@ int rvkvm_vm_create(unsigned long type)
 	fd = rvkvm_gstage_init(vm);
 	if (fd)
 		goto err;
+	rvkvm_stats_vm_init(vm);
 
 	/* The file holds the module and the initial VM reference. */
 	fd = anon_inode_getfd("rvkvm-vm", &rvkvm_vm_fops, vm,

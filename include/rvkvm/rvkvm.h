@@ -59,6 +59,7 @@ struct rvkvm_vm {
 
 	struct rvkvm_vm_arch arch;
 	struct rvkvm_vm_stats stats;
+	pid_t stats_pid;		/* creating thread, names the stats id */
 };
 
 enum rvkvm_vcpu_mode {
@@ -82,6 +83,7 @@ struct rvkvm_vcpu {
 
 	struct rvkvm_vcpu_arch arch;
 	struct rvkvm_vcpu_stats stats;
+	pid_t stats_pid;		/* creating thread, names the stats id */
 };
 
 /* Requests, handled by the vCPU thread before entering the guest. */

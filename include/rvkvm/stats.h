@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * rvkvm: statistics counters, exported through KVM_GET_STATS_FD. Every
- * field is a u64 counter; stats.c describes them to userspace.
+ * field is a u64; a new one must also go into the list in stats.c, in the
+ * same order (the build checks). All count events, except the gauges.
  */
 #ifndef RVKVM_STATS_H
 #define RVKVM_STATS_H
@@ -11,7 +12,7 @@
 struct rvkvm_vm_stats {
 	u64 remote_tlb_flush;
 	u64 gstage_pages_mapped;
-	u64 pinned_pages;
+	u64 pinned_pages;		/* gauge: pages pinned now */
 	u64 memslot_updates;
 };
 
@@ -36,5 +37,8 @@ struct rvkvm_vcpu;
 /* stats.c */
 int rvkvm_stats_vm_fd(struct rvkvm_vm *vm);
 int rvkvm_stats_vcpu_fd(struct rvkvm_vcpu *vcpu);
+/* Record the creating thread for the stats id: call when creating each. */
+void rvkvm_stats_vm_init(struct rvkvm_vm *vm);
+void rvkvm_stats_vcpu_init(struct rvkvm_vcpu *vcpu);
 
 #endif

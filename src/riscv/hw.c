@@ -8,6 +8,7 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/kernel.h>
+#include <linux/kvm.h>
 #include <linux/smp.h>
 #include <asm/hwcap.h>
 #include <asm/sbi.h>
@@ -190,5 +191,9 @@ void rvkvm_arch_cpu_disable(bool shared)
 
 long rvkvm_arch_check_extension(struct rvkvm_vm *vm, long cap)
 {
+	switch (cap) {
+	case KVM_CAP_BINARY_STATS_FD:
+		return 1;
+	}
 	return 0;
 }

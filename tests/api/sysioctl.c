@@ -15,11 +15,24 @@
 
 #include "../lib/ktest.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define NR_VMS		64
 #define MAX_CAP		512
 
 static const char *dev, *tag;
 static bool intree;
+
+/*
+ * Every capability rvkvm implements, with its answer; all others must be
+ * 0. Grow this with each capability: nothing else may be advertised.
+ */
+static const struct {
+	long cap;
+	const char *name;
+	long value;
+} rvkvm_caps[] = {
+	{ KVM_CAP_BINARY_STATS_FD, "binary-stats-fd", 1 },
+};
 
 static const char *tname(const char *what)
 {
@@ -46,14 +59,34 @@ static void test_version_and_mmap_size(int kvm)
 	KT_ERRNO(rc, EINVAL, tname("vcpu-mmap-size-arg"));
 }
 
+static long expected_cap(long cap)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rvkvm_caps); i++)
+		if (rvkvm_caps[i].cap == cap)
+			return rvkvm_caps[i].value;
+	return 0;
+}
+
 static void test_check_extension(int kvm)
 {
-	long rc, cap, first = -1;
+	char name[64];
+	long rc, cap, first = -1, got = 0;
+	size_t i;
 
 	rc = ioctl(kvm, KVM_CHECK_EXTENSION, 0x7fffffffL);
 	kt_check(rc == 0, tname("cap-unknown-large"), "got %ld", rc);
 	rc = ioctl(kvm, KVM_CHECK_EXTENSION, -1L);
 	kt_check(rc == 0, tname("cap-negative"), "got %ld", rc);
+
+	/* rvkvm's capabilities answer as the reference module does. */
+	for (i = 0; i < ARRAY_SIZE(rvkvm_caps); i++) {
+		snprintf(name, sizeof(name), "cap-%s", rvkvm_caps[i].name);
+		rc = ioctl(kvm, KVM_CHECK_EXTENSION, rvkvm_caps[i].cap);
+		kt_check(rc == rvkvm_caps[i].value, tname(name),
+			 "got %ld, want %ld", rc, rvkvm_caps[i].value);
+	}
 
 	if (intree) {
 		/* The reference module advertises the basics. */
@@ -61,12 +94,15 @@ static void test_check_extension(int kvm)
 		kt_check(rc > 0, tname("cap-user-memory"), "got %ld", rc);
 		return;
 	}
-	/* rvkvm advertises nothing it does not implement yet. */
-	for (cap = 0; cap < MAX_CAP && first < 0; cap++)
-		if (ioctl(kvm, KVM_CHECK_EXTENSION, cap) != 0)
+	/* rvkvm advertises exactly what it implements. */
+	for (cap = 0; cap < MAX_CAP && first < 0; cap++) {
+		got = ioctl(kvm, KVM_CHECK_EXTENSION, cap);
+		if (got != expected_cap(cap))
 			first = cap;
-	kt_check(first < 0, tname("caps-none-advertised"),
-		 "capability %ld answered non-zero", first);
+	}
+	kt_check(first < 0, tname("caps-exact-set"),
+		 "capability %ld answered %ld, want %ld", first, got,
+		 expected_cap(first));
 }
 
 static void test_unknown_ioctls(int kvm)
@@ -94,6 +130,13 @@ static void test_create_vm(int kvm)
 	rc = ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY);
 	kt_check(rc == ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY),
 		 tname("vm-check-extension"), "VM fd answered %ld", rc);
+	for (i = 0, n = -1; i < (int)ARRAY_SIZE(rvkvm_caps) && n < 0; i++) {
+		rc = ioctl(vm, KVM_CHECK_EXTENSION, rvkvm_caps[i].cap);
+		if (rc != rvkvm_caps[i].value)
+			n = i;
+	}
+	kt_check(n < 0, tname("vm-check-extension-caps"), "%s: VM fd answered %ld",
+		 n < 0 ? "" : rvkvm_caps[n].name, rc);
 
 	/* A VM belongs to the mm that created it. */
 	pid = fork();

@@ -72,6 +72,7 @@ static inline const char *strerrorname(int e)
 	case EPERM: return "EPERM";
 	case EINTR: return "EINTR";
 	case ENOSPC: return "ENOSPC";
+	case EBADF: return "EBADF";
 	}
 	return strerror(e);
 }
