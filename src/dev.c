@@ -5,14 +5,37 @@
 
 #include <linux/fs.h>
 #include <linux/kvm.h>
+#include <linux/cpumask.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 
 #include <rvkvm/arch.h>
 #include <rvkvm/rvkvm.h>
 
+/* Generic capabilities first; the architecture answers the rest. */
 long rvkvm_check_extension(struct rvkvm_vm *vm, long cap)
 {
+	switch (cap) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_INTERNAL_ERROR_DATA:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_BINARY_STATS_FD:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_ONE_REG:
+	case KVM_CAP_MP_STATE:
+		return 1;
+	case KVM_CAP_NR_VCPUS:
+		return min_t(long, num_online_cpus(), RVKVM_MAX_VCPUS);
+	case KVM_CAP_MAX_VCPUS:
+		return RVKVM_MAX_VCPUS;
+	case KVM_CAP_MAX_VCPU_ID:
+		return RVKVM_MAX_VCPU_ID;
+	case KVM_CAP_NR_MEMSLOTS:
+		return RVKVM_USER_MEM_SLOTS;
+	}
 	return rvkvm_arch_check_extension(vm, cap);
 }
 

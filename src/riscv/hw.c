@@ -192,8 +192,9 @@ void rvkvm_arch_cpu_disable(bool shared)
 long rvkvm_arch_check_extension(struct rvkvm_vm *vm, long cap)
 {
 	switch (cap) {
-	case KVM_CAP_BINARY_STATS_FD:
-		return 1;
+	case KVM_CAP_VM_GPA_BITS:
+		return rvkvm_gpa_bits();
 	}
+	/* Everything else, SYNC_MMU included: pinning is no MMU notifier. */
 	return 0;
 }
