@@ -111,4 +111,33 @@ static inline int vmm_run(struct vmm *v)
 	return ioctl(v->vcpu, KVM_RUN, 0);
 }
 
+/* A further vCPU of the VM, its kvm_run mapped; fd or -1. */
+static inline int vmm_add_vcpu(struct vmm *v, int id, struct kvm_run **run)
+{
+	int fd = ioctl(v->vm, KVM_CREATE_VCPU, id);
+
+	if (fd < 0)
+		return -1;
+	*run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    fd, 0);
+	if (*run == MAP_FAILED) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static inline int vcpu_set_reg(int fd, uint64_t id, uint64_t val)
+{
+	struct kvm_one_reg r = { .id = id, .addr = (uintptr_t)&val };
+
+	return ioctl(fd, KVM_SET_ONE_REG, &r);
+}
+
+/* Guest address of a label in the blob copied to the start of RAM. */
+static inline uint64_t vmm_gpa_of(const void *start, const void *label)
+{
+	return GUEST_RAM + ((const char *)label - (const char *)start);
+}
+
 #endif

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest programs for tests/api/smp.c: several vCPUs, interrupts, timers.
+ * Position-independent; "report N" exits to the VMM with a0..a2.
+ */
+#define SBI_EXT_TEST	0x08ffffff
+#define SBI_EXT_TIME	0x54494d45
+#define SBI_EXT_IPI	0x735049
+#define SBI_EXT_HSM	0x48534d
+
+.macro report fn
+	li	a7, SBI_EXT_TEST
+	li	a6, \fn
+	ecall
+.endm
+
+.macro sbi ext, fn
+	li	a7, \ext
+	li	a6, \fn
+	ecall
+.endm
+
+	.text
+	.balign	4
+	.globl	smp_start
+smp_start:
+
+/* vCPU 0: start hart 1, ask its status, start it again. */
+	.globl	g_hsm_boot
+g_hsm_boot:
+	li	a0, 1
+	lla	a1, g_hsm_secondary
+	li	a2, 0x55
+	sbi	SBI_EXT_HSM, 0
+	mv	s1, a0
+	li	a0, 1
+	sbi	SBI_EXT_HSM, 2
+	mv	a0, s1
+	report	20
+	li	a0, 1
+	lla	a1, g_hsm_secondary
+	li	a2, 0
+	sbi	SBI_EXT_HSM, 0
+	report	21
+1:	j	1b
+
+/* Hart 1 after an HSM start: a0 = hartid, a1 = opaque. */
+	.globl	g_hsm_secondary
+g_hsm_secondary:
+	report	22
+1:	j	1b
+
+/* Wait for an interrupt enabled by the sie mask in a0, report scause. */
+	.globl	g_irq_wait
+g_irq_wait:
+	lla	t0, 2f
+	csrw	stvec, t0
+	csrw	sie, a0
+	csrsi	sstatus, 2
+	report	30
+1:	wfi
+	j	1b
+	.balign	4
+2:	csrr	s1, scause
+	csrci	sip, 2
+	mv	a0, s1
+	report	31
+1:	j	1b
+
+/* Send an IPI to hart 1. */
+	.globl	g_ipi_send
+g_ipi_send:
+	li	a0, 2
+	li	a1, 0
+	sbi	SBI_EXT_IPI, 0
+	report	32
+1:	j	1b
+
+/* Timer interrupt 10 ms (at a 10 MHz timebase) from now. */
+	.globl	g_timer
+g_timer:
+	lla	t0, 2f
+	csrw	stvec, t0
+	li	t0, 0x20
+	csrw	sie, t0
+	csrsi	sstatus, 2
+	rdtime	s3
+	li	t1, 100000
+	add	a0, s3, t1
+	sbi	SBI_EXT_TIME, 0
+1:	wfi
+	j	1b
+	.balign	4
+2:	csrr	s1, scause
+	rdtime	s2
+	li	a0, -1
+	sbi	SBI_EXT_TIME, 0
+	mv	a0, s1
+	sub	a1, s2, s3
+	report	40
+1:	j	1b
+
+/* Count and report, forever: registers must survive every exit. */
+	.globl	g_count
+g_count:
+	li	s1, 0
+1:	addi	s1, s1, 1
+	mv	a0, s1
+	report	60
+	j	1b
+
+	.globl	smp_end
+smp_end:
