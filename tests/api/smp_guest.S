@@ -109,5 +109,26 @@ g_count:
 	report	60
 	j	1b
 
+/*
+ * Write the pattern in a1 to the RAM at a0, mixed with a counter, read it
+ * back and report what was read: another VM's data must never show up.
+ */
+	.globl	g_pattern
+g_pattern:
+	li	s1, 0
+1:	addi	s1, s1, 1
+	xor	t1, a1, s1
+	sd	t1, 0(a0)
+	ld	t2, 0(a0)
+	sub	s2, t2, t1
+	mv	s3, a0
+	mv	s4, a1
+	mv	a0, s2
+	mv	a1, s1
+	report	70
+	mv	a0, s3
+	mv	a1, s4
+	j	1b
+
 	.globl	smp_end
 smp_end:
