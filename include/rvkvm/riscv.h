@@ -84,7 +84,7 @@ struct rvkvm_vcpu_arch {
 	struct __riscv_d_ext_state host_fp;
 
 	/* ONE_REG CONFIG */
-	unsigned long isa;		/* bitmap of KVM_RISCV_ISA_EXT_* */
+	unsigned long isa;		/* single letters: bit ('x' - 'a') */
 	unsigned long mvendorid, marchid, mimpid;
 
 	/* What a reset restores (HSM start, SRST). */
@@ -160,6 +160,7 @@ int rvkvm_sbi_ecall(struct rvkvm_vcpu *vcpu);
 bool rvkvm_sbi_fast(struct rvkvm_vcpu *vcpu);
 
 /* riscv/onereg.c */
+unsigned long rvkvm_isa_host_allowed(void);
 int rvkvm_onereg_get(struct rvkvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int rvkvm_onereg_set(struct rvkvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int rvkvm_onereg_list(struct rvkvm_vcpu *vcpu, struct kvm_reg_list __user *ul);
