@@ -92,7 +92,7 @@ struct rvkvm_vcpu_arch {
 	struct __riscv_d_ext_state host_fp;
 
 	/* ONE_REG CONFIG */
-	unsigned long isa;		/* bitmap of KVM_RISCV_ISA_EXT_* */
+	unsigned long isa;		/* single letters: bit ('x' - 'a') */
 	unsigned long mvendorid, marchid, mimpid;
 
 	struct rvkvm_hsm_start hsm_start;
@@ -168,9 +168,9 @@ bool rvkvm_sbi_fast(struct rvkvm_vcpu *vcpu);
 void rvkvm_sbi_hsm_start_apply(struct rvkvm_vcpu *vcpu);
 
 /* riscv/onereg.c */
+unsigned long rvkvm_isa_host_allowed(void);
 int rvkvm_onereg_get(struct rvkvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int rvkvm_onereg_set(struct rvkvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int rvkvm_onereg_list(struct rvkvm_vcpu *vcpu, struct kvm_reg_list __user *ul);
-unsigned long rvkvm_isa_host_allowed(void);
 
 #endif

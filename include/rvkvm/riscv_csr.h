@@ -25,6 +25,13 @@
 #endif
 #define RVKVM_ENVCFG_ADUE	(_AC(1, ULL) << 61)
 
+/* satp.MODE: the top four bits on RV64, the top one on RV32. */
+#ifdef CONFIG_64BIT
+#define RVKVM_SATP_MODE_SHIFT	60
+#else
+#define RVKVM_SATP_MODE_SHIFT	31
+#endif
+
 /* hcounteren bits: cycle, time, instret */
 #define RVKVM_HCOUNTEREN_CY	BIT(0)
 #define RVKVM_HCOUNTEREN_TM	BIT(1)

@@ -44,4 +44,35 @@ static inline bool rvkvm_cpu_has_svpbmt(void)
 #endif
 }
 
+/*
+ * Cache-block-operation extensions of the host: the block size when the
+ * extension is there, 0 when it is not (or the kernel cannot tell). The
+ * sizes are declared here rather than by including asm/cacheflush.h, which
+ * would pull printk.h in ahead of each file's pr_fmt.
+ */
+#ifdef RVKVM_HAVE_ISA_EXT_ZICBOM
+extern unsigned int riscv_cbom_block_size;
+#endif
+#ifdef RVKVM_HAVE_ISA_EXT_ZICBOZ
+extern unsigned int riscv_cboz_block_size;
+#endif
+
+static inline unsigned long rvkvm_cpu_zicbom_block_size(void)
+{
+#ifdef RVKVM_HAVE_ISA_EXT_ZICBOM
+	if (riscv_isa_extension_available(NULL, ZICBOM))
+		return riscv_cbom_block_size;
+#endif
+	return 0;
+}
+
+static inline unsigned long rvkvm_cpu_zicboz_block_size(void)
+{
+#ifdef RVKVM_HAVE_ISA_EXT_ZICBOZ
+	if (riscv_isa_extension_available(NULL, ZICBOZ))
+		return riscv_cboz_block_size;
+#endif
+	return 0;
+}
+
 #endif
