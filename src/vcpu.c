@@ -79,6 +79,32 @@ static int rvkvm_vcpu_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+/*
+ * KVM_SET_SIGNAL_MASK: signals blocked only while KVM_RUN runs, so a VMM
+ * can kick a vCPU thread with a signal it otherwise keeps blocked.
+ */
+static long vcpu_set_sigmask(struct rvkvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_signal_mask __user *um = argp;
+	struct kvm_signal_mask m;
+	sigset_t set;
+
+	if (!argp) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&m, um, sizeof(m)))
+		return -EFAULT;
+	if (m.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, um->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
 static long vcpu_run(struct rvkvm_vcpu *vcpu, unsigned long arg)
 {
 	struct pid *oldpid;
@@ -96,7 +122,14 @@ static long vcpu_run(struct rvkvm_vcpu *vcpu, unsigned long arg)
 	}
 	WRITE_ONCE(vcpu->vm->vcpus_started, true);
 	vcpu->has_run = true;
+	/* The thread's own mask waits in real_blocked, as KVM keeps it. */
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
 	ret = rvkvm_arch_vcpu_run(vcpu);
+	if (vcpu->sigset_active) {
+		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+		sigemptyset(&current->real_blocked);
+	}
 	return ret;
 }
 
@@ -171,6 +204,9 @@ static long rvkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		break;
 	case KVM_GET_REG_LIST:
 		ret = rvkvm_onereg_list(vcpu, argp);
+		break;
+	case KVM_SET_SIGNAL_MASK:
+		ret = vcpu_set_sigmask(vcpu, argp);
 		break;
 	case KVM_GET_STATS_FD:
 		ret = rvkvm_stats_vcpu_fd(vcpu);

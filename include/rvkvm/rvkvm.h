@@ -10,6 +10,7 @@
 #include <linux/mutex.h>
 #include <linux/rcuwait.h>
 #include <linux/rwsem.h>
+#include <linux/signal.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -80,6 +81,8 @@ struct rvkvm_vcpu {
 	unsigned long requests;		/* RVKVM_REQ_* bits */
 	struct rcuwait wait;		/* blocked in WFI or STOPPED */
 	bool has_run;
+	bool sigset_active;		/* KVM_SET_SIGNAL_MASK given */
+	sigset_t sigset;		/* blocked while in KVM_RUN */
 
 	struct rvkvm_vcpu_arch arch;
 	struct rvkvm_vcpu_stats stats;

@@ -235,6 +235,49 @@ static void test_signal_and_immediate_exit(void)
 	vmm_close(&v);
 }
 
+/*
+ * KVM_SET_SIGNAL_MASK: SIGALRM blocked in the thread, unblocked by the
+ * KVM_RUN mask, must end a sleeping KVM_RUN; afterwards the thread's own
+ * mask is back.
+ */
+static void test_signal_mask(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { .it_value = { .tv_usec = 100000 } };
+	struct {
+		struct kvm_signal_mask m;
+		unsigned char set[8];
+	} km = { .m.len = 8 };
+	sigset_t block, now;
+	struct vmm v;
+	int rc;
+
+	if (open_guest(&v, g_wfi, "run/signal-mask"))
+		return;
+	km.m.len = 4;
+	rc = ioctl(v.vcpu, KVM_SET_SIGNAL_MASK, &km);
+	KT_ERRNO(rc, EINVAL, "run/signal-mask-bad-len");
+	km.m.len = 8;
+	rc = ioctl(v.vcpu, KVM_SET_SIGNAL_MASK, &km);
+	kt_check(rc == 0, "run/signal-mask-set", "%s", strerrorname(errno));
+
+	sigaction(SIGALRM, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGALRM);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	rc = vmm_run(&v);
+	kt_check(rc == -1 && errno == EINTR &&
+		 v.run->exit_reason == KVM_EXIT_INTR, "run/signal-mask-kicks",
+		 "rc=%d errno=%s exit=%u", rc, strerrorname(errno),
+		 v.run->exit_reason);
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	kt_check(sigismember(&now, SIGALRM), "run/signal-mask-restored",
+		 "SIGALRM no longer blocked after KVM_RUN");
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	vmm_close(&v);
+}
+
 int main(int argc, char **argv)
 {
 	dev = argc > 1 ? argv[1] : "/dev/kvm";
@@ -246,5 +289,6 @@ int main(int argc, char **argv)
 	test_srst();
 	test_ram();
 	test_signal_and_immediate_exit();
+	test_signal_mask();
 	return kt_exit_code();
 }
