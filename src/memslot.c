@@ -254,12 +254,14 @@ void rvkvm_memslot_mark_dirty(struct rvkvm_memslot *slot, u64 gfn)
 int rvkvm_memslot_get_dirty_log(struct rvkvm_vm *vm, struct kvm_dirty_log *log)
 {
 	struct rvkvm_memslot *slot;
-	unsigned long n, i, *snap, mask;
+	unsigned long n, i, *snap, any = 0;
 	int ret = 0;
 
 	if ((log->slot >> 16) || (u16)log->slot >= RVKVM_USER_MEM_SLOTS)
 		return -EINVAL;
 
+	/* One collector at a time: they share the snapshot half. */
+	mutex_lock(&vm->dirty_log_lock);
 	down_read(&vm->slots_lock);
 	slot = vm->slots.by_id[(u16)log->slot];
 	if (!slot || !slot->dirty_bitmap) {
@@ -268,19 +270,19 @@ int rvkvm_memslot_get_dirty_log(struct rvkvm_vm *vm, struct kvm_dirty_log *log)
 	}
 	n = dirty_bitmap_bytes(slot);
 	snap = slot->dirty_bitmap + n / sizeof(long);
-	memset(snap, 0, n);
-	/* Take and clear the dirty bits, re-arming write faults for them. */
 	for (i = 0; i < n / sizeof(long); i++) {
-		if (!READ_ONCE(slot->dirty_bitmap[i]))
-			continue;
-		mask = xchg(&slot->dirty_bitmap[i], 0);
-		snap[i] = mask;
-		rvkvm_gstage_wrprotect(vm, slot, i * BITS_PER_LONG, mask);
+		snap[i] = 0;
+		if (READ_ONCE(slot->dirty_bitmap[i]))
+			snap[i] = rvkvm_gstage_collect_dirty(vm, slot, i);
+		any |= snap[i];
 	}
-	rvkvm_tlb_flush_vm(vm);
+	/* Re-armed write faults only work once stale TLB entries are gone. */
+	if (any)
+		rvkvm_tlb_flush_vm(vm);
 	if (copy_to_user(log->dirty_bitmap, snap, n))
 		ret = -EFAULT;
 out:
 	up_read(&vm->slots_lock);
+	mutex_unlock(&vm->dirty_log_lock);
 	return ret;
 }

@@ -22,6 +22,9 @@ static void rvkvm_vm_free(struct kref *ref)
 		rvkvm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
 	rvkvm_memslots_free(vm);
+	/* Cached walks may still point into the tables about to be freed. */
+	if (vm->arch.pgd)
+		rvkvm_tlb_flush_vm(vm);
 	rvkvm_gstage_free(vm);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -127,6 +130,7 @@ int rvkvm_vm_create(unsigned long type)
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 	init_rwsem(&vm->slots_lock);
+	mutex_init(&vm->dirty_log_lock);
 	mutex_init(&vm->vcpu_lock);
 	xa_init(&vm->vcpus);
 

@@ -75,6 +75,7 @@ struct rvkvm_trap {
 	unsigned long htinst;
 	unsigned long insn;		/* trapping instruction, 0 if unknown */
 	unsigned int insn_len;
+	bool insn_fault;		/* reading it faulted: just retry */
 };
 
 /* Where an HSM start sends a stopped vCPU. */
@@ -97,9 +98,11 @@ struct rvkvm_vcpu_arch {
 
 	struct rvkvm_hsm_start hsm_start;
 
-	/* Interrupts: pending VS bits and which of them userspace changed. */
+	/* Interrupts: pending VS bits and which of them injectors changed. */
+	spinlock_t irq_lock;
 	unsigned long irqs_pending;
 	unsigned long irqs_pending_mask;
+	unsigned long hvip_written;	/* hvip as rvkvm last wrote it */
 
 	struct rvkvm_timer timer;
 	struct rvkvm_trap trap;
@@ -110,7 +113,7 @@ struct rvkvm_vcpu_arch {
 	bool stopped;
 
 	int last_exit_cpu;
-	u64 vmid_gen_seen;
+	unsigned long hgatp_vmid;	/* VMID in hgatp while loaded */
 };
 
 /* riscv/vmid.c tlb.c */
@@ -127,8 +130,9 @@ void rvkvm_gstage_free(struct rvkvm_vm *vm);
 int rvkvm_gstage_fault(struct rvkvm_vcpu *vcpu, u64 gpa, bool write,
 		       bool exec);
 void rvkvm_gstage_unmap_slot(struct rvkvm_vm *vm, struct rvkvm_memslot *slot);
-void rvkvm_gstage_wrprotect(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
-			    u64 first, unsigned long mask);
+unsigned long rvkvm_gstage_collect_dirty(struct rvkvm_vm *vm,
+					 struct rvkvm_memslot *slot,
+					 unsigned long word);
 void rvkvm_gstage_wrprotect_slot(struct rvkvm_vm *vm,
 				 struct rvkvm_memslot *slot);
 unsigned long rvkvm_hgatp(struct rvkvm_vm *vm);

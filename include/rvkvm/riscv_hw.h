@@ -12,6 +12,7 @@ struct rvkvm_hw {
 	unsigned long sbi_version;
 	bool sstc;
 	bool svpbmt;
+	bool fpu;			/* host has F or D: FP state to switch */
 };
 
 extern struct rvkvm_hw rvkvm_hw;

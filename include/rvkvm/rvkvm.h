@@ -51,6 +51,7 @@ struct rvkvm_vm {
 	/* Memslots: writers hold slots_lock for write, fault-in for read. */
 	struct rw_semaphore slots_lock;
 	struct rvkvm_memslots slots;
+	struct mutex dirty_log_lock;	/* one KVM_GET_DIRTY_LOG at a time */
 
 	/* vCPUs: created under vcpu_lock, never removed before the VM goes. */
 	struct mutex vcpu_lock;

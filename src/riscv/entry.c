@@ -77,6 +77,7 @@ int rvkvm_arch_vcpu_init(struct rvkvm_vcpu *vcpu)
 	BUILD_BUG_ON(offsetof(struct __riscv_d_ext_state, fcsr) != 256);
 
 	spin_lock_init(&vcpu->arch.mp_lock);
+	spin_lock_init(&vcpu->arch.irq_lock);
 	vcpu->arch.isa = rvkvm_isa_host_allowed();
 	vcpu->arch.last_exit_cpu = -1;
 	rvkvm_timer_init(vcpu);
@@ -108,10 +109,12 @@ static void vcpu_load(struct rvkvm_vcpu *vcpu)
 	csr_write(CSR_VSCAUSE, c->vscause);
 	csr_write(CSR_VSTVAL, c->vstval);
 	csr_write(CSR_HVIP, c->hvip);
+	vcpu->arch.hvip_written = c->hvip;
 	csr_write(CSR_VSATP, c->vsatp);
 	csr_write(CSR_HENVCFG, 0);
 	csr_write(CSR_HTIMEDELTA, vm->arch.time_delta);
 	csr_write(CSR_HGATP, rvkvm_hgatp(vm));
+	vcpu->arch.hgatp_vmid = READ_ONCE(vm->arch.vmid.vmid);
 
 	/*
 	 * TLB entries of this VMID here may predate changes made while the
@@ -123,9 +126,11 @@ static void vcpu_load(struct rvkvm_vcpu *vcpu)
 		rvkvm_hfence_vvma_all();
 	}
 
-	rvkvm_fp_save(&vcpu->arch.host_fp);
-	if (guest_has_fp(vcpu))
-		rvkvm_fp_restore(&vcpu->arch.guest_fp);
+	if (rvkvm_hw.fpu) {
+		rvkvm_fp_save(&vcpu->arch.host_fp);
+		if (guest_has_fp(vcpu))
+			rvkvm_fp_restore(&vcpu->arch.guest_fp);
+	}
 
 	WRITE_ONCE(vcpu->cpu, cpu);
 	this_cpu_write(loaded_vcpu, vcpu);
@@ -152,7 +157,8 @@ static void vcpu_put(struct rvkvm_vcpu *vcpu)
 		rvkvm_fp_save(&vcpu->arch.guest_fp);
 		g->sstatus = (g->sstatus & ~SR_FS) | SR_FS_CLEAN;
 	}
-	rvkvm_fp_restore(&vcpu->arch.host_fp);
+	if (rvkvm_hw.fpu)
+		rvkvm_fp_restore(&vcpu->arch.host_fp);
 
 	if (rvkvm_dev_is_fallback()) {
 		rvkvm_tlb_flush_vm_local(vcpu->vm);
@@ -166,12 +172,43 @@ static void vcpu_put(struct rvkvm_vcpu *vcpu)
 	WRITE_ONCE(vcpu->cpu, -1);
 }
 
+/*
+ * Right before entry, interrupts off: hgatp must carry the VM's current
+ * VMID. A VMID can change under a vCPU in the fast loop (a generation wrap
+ * started by another vCPU); comparing here closes that window.
+ */
+static void check_vmid(struct rvkvm_vcpu *vcpu)
+{
+	unsigned long vmid = READ_ONCE(vcpu->vm->arch.vmid.vmid);
+
+	rvkvm_vcpu_check_request(vcpu, RVKVM_REQ_VMID);
+	if (vcpu->arch.hgatp_vmid == vmid)
+		return;
+	csr_write(CSR_HGATP, rvkvm_hgatp(vcpu->vm));
+	rvkvm_tlb_flush_vm_local(vcpu->vm);
+	vcpu->arch.hgatp_vmid = vmid;
+}
+
+/*
+ * With kvm.ko beside us, its enable/disable IPIs may rewrite delegation,
+ * vsie and hvip while the fast loop runs with interrupts on: put ours back
+ * before each entry, and keep vsie/hvip shadows at each exit.
+ */
+static void shared_restore(struct rvkvm_vcpu *vcpu)
+{
+	rvkvm_arch_cpu_enable(true);
+	csr_write(CSR_VSIE, vcpu->arch.csr.vsie);
+	csr_write(CSR_HVIP, vcpu->arch.hvip_written);
+}
+
+static void shared_save(struct rvkvm_vcpu *vcpu)
+{
+	vcpu->arch.csr.vsie = csr_read(CSR_VSIE);
+}
+
 static void loop_requests(struct rvkvm_vcpu *vcpu)
 {
-	if (rvkvm_vcpu_check_request(vcpu, RVKVM_REQ_VMID)) {
-		csr_write(CSR_HGATP, rvkvm_hgatp(vcpu->vm));
-		rvkvm_tlb_flush_vm_local(vcpu->vm);
-	}
+	check_vmid(vcpu);
 	if (rvkvm_vcpu_check_request(vcpu, RVKVM_REQ_TLB_FLUSH)) {
 		/* A guest remote fence: its VS-stage entries and I-cache. */
 		rvkvm_hfence_vvma_all();
@@ -219,6 +256,7 @@ static void read_trap(struct rvkvm_vcpu *vcpu)
 static int run_loaded(struct rvkvm_vcpu *vcpu)
 {
 	struct rvkvm_vm *vm = vcpu->vm;
+	bool shared = rvkvm_dev_is_fallback();
 
 	for (;;) {
 		local_irq_disable();
@@ -232,6 +270,8 @@ static int run_loaded(struct rvkvm_vcpu *vcpu)
 			local_irq_enable();
 			return RUN_RETRY;
 		}
+		if (shared)
+			shared_restore(vcpu);
 		loop_requests(vcpu);
 		rvkvm_irq_flush(vcpu);
 
@@ -241,6 +281,8 @@ static int run_loaded(struct rvkvm_vcpu *vcpu)
 		WRITE_ONCE(vcpu->mode, RVKVM_OUTSIDE_GUEST);
 		guest_exit_accounting();
 
+		if (shared)
+			shared_save(vcpu);
 		rvkvm_irq_sync(vcpu);
 		vcpu->stats.exits++;
 		if (vcpu->arch.trap.scause & CAUSE_IRQ_FLAG) {
@@ -286,8 +328,13 @@ int rvkvm_arch_vcpu_run(struct rvkvm_vcpu *vcpu)
 	}
 
 	for (;;) {
-		/* What xfer_to_guest_mode_handle_work() would do. */
-		if (signal_pending(current)) {
+		/*
+		 * What xfer_to_guest_mode_handle_work() would do. The handlers
+		 * of notify-resume work are not exported: let the return to
+		 * userspace run them.
+		 */
+		if (signal_pending(current) ||
+		    test_thread_flag(TIF_NOTIFY_RESUME)) {
 			run->exit_reason = KVM_EXIT_INTR;
 			vcpu->stats.signal_exits++;
 			return -EINTR;

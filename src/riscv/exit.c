@@ -22,9 +22,20 @@ static void fetch_insn(struct rvkvm_vcpu *vcpu, bool stval_has_insn)
 	struct rvkvm_utrap ut;
 	unsigned long hstatus, insn;
 
+	t->insn_fault = false;
 	if (t->htinst & 1) {
 		t->insn = t->htinst | 2;
 		t->insn_len = (t->htinst & 2) ? 4 : 2;
+		return;
+	}
+	/*
+	 * A non-zero htinst with bit 0 clear is a pseudo-instruction: the
+	 * fault came from the guest's own page-table walk, not from the
+	 * instruction at sepc. There is nothing to emulate.
+	 */
+	if (t->htinst) {
+		t->insn = 0;
+		t->insn_len = 0;
 		return;
 	}
 	if (stval_has_insn && t->stval) {
@@ -33,8 +44,11 @@ static void fetch_insn(struct rvkvm_vcpu *vcpu, bool stval_has_insn)
 		hstatus = csr_swap(CSR_HSTATUS, vcpu->arch.sw.guest.hstatus);
 		insn = rvkvm_guest_read_insn(t->sepc, &ut);
 		csr_write(CSR_HSTATUS, hstatus);
-		if (ut.scause)
+		/* The guest changed its mapping meanwhile: let it run again. */
+		if (ut.scause) {
 			insn = 0;
+			t->insn_fault = true;
+		}
 	}
 	t->insn = insn;
 	t->insn_len = RVKVM_INSN_LEN(insn);

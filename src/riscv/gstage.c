@@ -118,13 +118,18 @@ static unsigned long *walk(struct rvkvm_vm *vm, u64 gpa, void **cache,
 	return &table[gs_index(gpa, 0)];
 }
 
-static void map_page(struct rvkvm_vm *vm, u64 gpa, unsigned long pfn,
-		     bool writable)
+/*
+ * Install gpa -> pfn. A write fault on a logged slot also sets the page's
+ * dirty bit, under mmu_lock, so collecting the log (which clears bits and
+ * write-protects under the same lock) can never miss a writable mapping.
+ */
+static int map_page(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
+		    u64 gpa, unsigned long pfn, bool writable, bool write)
 {
 	unsigned long prot = GS_V | GS_R | GS_X | GS_U | GS_A | GS_D;
 	void *cache[GS_TABLES_MAX];
 	int i, ncache = 0;
-	unsigned long *ptep, old;
+	unsigned long *ptep, old = 0;
 
 	if (writable)
 		prot |= GS_W;
@@ -143,6 +148,8 @@ static void map_page(struct rvkvm_vm *vm, u64 gpa, unsigned long pfn,
 		WRITE_ONCE(*ptep, gs_pte(pfn, prot));
 		if (!(old & GS_V))
 			vm->stats.gstage_pages_mapped++;
+		if (write)
+			rvkvm_memslot_mark_dirty(slot, gpa >> PAGE_SHIFT);
 	}
 	spin_unlock(&vm->arch.mmu_lock);
 
@@ -151,6 +158,7 @@ static void map_page(struct rvkvm_vm *vm, u64 gpa, unsigned long pfn,
 		rvkvm_hfence_gvma_gpa(gpa, READ_ONCE(vm->arch.vmid.vmid));
 	while (ncache)
 		free_page((unsigned long)cache[--ncache]);
+	return ptep ? 0 : -ENOMEM;
 }
 
 /*
@@ -183,29 +191,39 @@ int rvkvm_gstage_fault(struct rvkvm_vcpu *vcpu, u64 gpa, bool write,
 	}
 	/* With dirty logging, a page becomes writable at its first write. */
 	writable = !readonly && (write || !slot->dirty_bitmap);
-	if (write)
-		rvkvm_memslot_mark_dirty(slot, gfn);
-	map_page(vm, gpa & PAGE_MASK, page_to_pfn(page), writable);
+	err = map_page(vm, slot, gpa & PAGE_MASK, page_to_pfn(page), writable,
+		       write);
 	up_read(&vm->slots_lock);
-	return 0;
+	return err;
 }
 
-/* Clear bits in every present leaf of [gfn, gfn + npages). */
-static void clear_leaf_bits(struct rvkvm_vm *vm, u64 gfn, u64 npages,
-			    unsigned long clear)
+/* Clear bits in the leaf of gfn, if present. mmu_lock held. */
+static void leaf_clear(struct rvkvm_vm *vm, u64 gfn, unsigned long clear)
 {
-	u64 end = gfn + npages;
+	unsigned long *ptep = walk(vm, gfn << PAGE_SHIFT, NULL, NULL);
+
+	if (!ptep || !(*ptep & GS_V))
+		return;
+	WRITE_ONCE(*ptep, *ptep & ~clear);
+	if (clear & GS_V)
+		vm->stats.gstage_pages_mapped--;
+}
+
+/*
+ * Clear bits in every leaf of the slot. Only pinned pages are ever
+ * mapped, so walking the pins bounds the work by what the guest touched,
+ * however large the slot.
+ */
+static void slot_clear(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
+		       unsigned long clear)
+{
+	unsigned long idx, n = 0;
+	struct page *page;
 
 	spin_lock(&vm->arch.mmu_lock);
-	for (; gfn < end; gfn++) {
-		unsigned long *ptep = walk(vm, gfn << PAGE_SHIFT, NULL, NULL);
-
-		if (ptep && (*ptep & GS_V)) {
-			WRITE_ONCE(*ptep, *ptep & ~clear);
-			if (clear & GS_V)
-				vm->stats.gstage_pages_mapped--;
-		}
-		if (!(gfn & 1023) && spin_needbreak(&vm->arch.mmu_lock)) {
+	xa_for_each(&slot->pinned, idx, page) {
+		leaf_clear(vm, slot->base_gfn + idx, clear);
+		if (++n % 512 == 0) {
 			spin_unlock(&vm->arch.mmu_lock);
 			cond_resched();
 			spin_lock(&vm->arch.mmu_lock);
@@ -216,25 +234,32 @@ static void clear_leaf_bits(struct rvkvm_vm *vm, u64 gfn, u64 npages,
 
 void rvkvm_gstage_unmap_slot(struct rvkvm_vm *vm, struct rvkvm_memslot *slot)
 {
-	clear_leaf_bits(vm, slot->base_gfn, slot->npages, ~0UL);
+	slot_clear(vm, slot, ~0UL);
 	rvkvm_tlb_flush_vm(vm);
 }
 
 void rvkvm_gstage_wrprotect_slot(struct rvkvm_vm *vm,
 				 struct rvkvm_memslot *slot)
 {
-	clear_leaf_bits(vm, slot->base_gfn, slot->npages, GS_W);
+	slot_clear(vm, slot, GS_W);
 	rvkvm_tlb_flush_vm(vm);
 }
 
-/* Write-protect the pages of mask, bit i being slot page first + i. */
-void rvkvm_gstage_wrprotect(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
-			    u64 first, unsigned long mask)
+/*
+ * Take the dirty bits of one bitmap word and write-protect their pages, in
+ * one step under mmu_lock. The caller flushes the TLB afterwards.
+ */
+unsigned long rvkvm_gstage_collect_dirty(struct rvkvm_vm *vm,
+					 struct rvkvm_memslot *slot,
+					 unsigned long word)
 {
-	while (mask) {
-		unsigned int bit = __ffs(mask);
+	unsigned long mask, bits;
 
-		clear_leaf_bits(vm, slot->base_gfn + first + bit, 1, GS_W);
-		mask &= mask - 1;
-	}
+	spin_lock(&vm->arch.mmu_lock);
+	mask = xchg(&slot->dirty_bitmap[word], 0);
+	for (bits = mask; bits; bits &= bits - 1)
+		leaf_clear(vm, slot->base_gfn + word * BITS_PER_LONG +
+			   __ffs(bits), GS_W);
+	spin_unlock(&vm->arch.mmu_lock);
+	return mask;
 }

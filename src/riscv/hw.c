@@ -130,6 +130,8 @@ int rvkvm_arch_probe(void)
 	rvkvm_hw.sstc = rvkvm_cpu_has_sstc() && (p.henvcfg & ENVCFG_STCE);
 	rvkvm_hw.svpbmt = rvkvm_cpu_has_svpbmt() && (p.henvcfg & ENVCFG_PBMTE);
 	rvkvm_hw.sbi_version = sbi_spec_version;
+	rvkvm_hw.fpu = __riscv_isa_extension_available(NULL, RISCV_ISA_EXT_f) ||
+		       __riscv_isa_extension_available(NULL, RISCV_ISA_EXT_d);
 	return 0;
 }
 

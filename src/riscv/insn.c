@@ -86,6 +86,8 @@ int rvkvm_insn_mmio(struct rvkvm_vcpu *vcpu, u64 gpa, bool write)
 	 * something that is not memory. It gets the access fault hardware
 	 * without memory there would raise.
 	 */
+	if (!t->insn && t->insn_fault)
+		return 1;
 	if (!t->insn || !decode_mem(t->insn, &a) || a.store != write) {
 		rvkvm_trap_redirect(vcpu, write ? EXC_STORE_ACCESS :
 				    EXC_LOAD_ACCESS, t->stval);
@@ -105,7 +107,7 @@ int rvkvm_insn_mmio(struct rvkvm_vcpu *vcpu, u64 gpa, bool write)
 	p->rd = a.reg;
 	p->len = a.len;
 	p->sign_extend = a.sign_extend;
-	p->insn_len = RVKVM_INSN_LEN(t->insn);
+	p->insn_len = t->insn_len;
 	vcpu->stats.mmio_exits++;
 	return 0;
 }
@@ -163,6 +165,8 @@ int rvkvm_insn_virtual(struct rvkvm_vcpu *vcpu)
 {
 	unsigned long insn = vcpu->arch.trap.insn;
 
+	if (!insn && vcpu->arch.trap.insn_fault)
+		return 1;
 	if (insn == RVKVM_INSN_WFI)
 		return wfi(vcpu);
 	if ((insn & 0x7f) == RVKVM_OP_SYSTEM && (RVKVM_FUNCT3(insn) & 3) &&

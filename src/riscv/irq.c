@@ -2,8 +2,8 @@
 /*
  * rvkvm: virtual interrupt injection through hvip. Injectors (KVM_INTERRUPT
  * from any thread, the timer, SBI IPIs) set bits in irqs_pending and mark
- * them in irqs_pending_mask; the vCPU moves marked bits into hvip with
- * interrupts off right before entering the guest.
+ * them in irqs_pending_mask under irq_lock; the vCPU moves marked bits into
+ * hvip with interrupts off right before entering the guest.
  */
 
 #include <linux/bitops.h>
@@ -15,15 +15,18 @@
 
 int rvkvm_irq_set(struct rvkvm_vcpu *vcpu, unsigned int irq, bool level)
 {
+	unsigned long flags;
+
 	if (irq != IRQ_VS_SOFT && irq != IRQ_VS_TIMER && irq != IRQ_VS_EXT)
 		return -EINVAL;
+	/* The hrtimer injects from hard interrupt context. */
+	spin_lock_irqsave(&vcpu->arch.irq_lock, flags);
 	if (level)
-		set_bit(irq, &vcpu->arch.irqs_pending);
+		__set_bit(irq, &vcpu->arch.irqs_pending);
 	else
-		clear_bit(irq, &vcpu->arch.irqs_pending);
-	/* The value must be visible before the mark that says to apply it. */
-	smp_mb__before_atomic();
-	set_bit(irq, &vcpu->arch.irqs_pending_mask);
+		__clear_bit(irq, &vcpu->arch.irqs_pending);
+	__set_bit(irq, &vcpu->arch.irqs_pending_mask);
+	spin_unlock_irqrestore(&vcpu->arch.irq_lock, flags);
 	rvkvm_vcpu_request(vcpu, RVKVM_REQ_HVIP);
 	return 0;
 }
@@ -31,32 +34,40 @@ int rvkvm_irq_set(struct rvkvm_vcpu *vcpu, unsigned int irq, bool level)
 /* Apply changed bits to hvip. Interrupts off, guest state loaded. */
 void rvkvm_irq_flush(struct rvkvm_vcpu *vcpu)
 {
-	unsigned long mask, val, hvip;
+	unsigned long mask, hvip;
 
 	if (!READ_ONCE(vcpu->arch.irqs_pending_mask))
 		return;
-	mask = xchg(&vcpu->arch.irqs_pending_mask, 0);
-	val = READ_ONCE(vcpu->arch.irqs_pending);
+	spin_lock(&vcpu->arch.irq_lock);
+	mask = vcpu->arch.irqs_pending_mask;
+	vcpu->arch.irqs_pending_mask = 0;
 	hvip = csr_read(CSR_HVIP);
-	hvip = (hvip & ~mask) | (val & mask);
+	hvip = (hvip & ~mask) | (vcpu->arch.irqs_pending & mask);
 	csr_write(CSR_HVIP, hvip);
+	vcpu->arch.hvip_written = hvip;
+	spin_unlock(&vcpu->arch.irq_lock);
 }
 
 /*
- * After an exit: the guest clears its own software interrupt by writing
- * sip.SSIP, which is hvip.VSSIP. Take that back unless an injector has a
- * newer value queued.
+ * After an exit: the guest sets or clears its own software interrupt by
+ * writing sip.SSIP, which is hvip.VSSIP. Take that back, unless an
+ * injector has queued a newer value. Interrupts off.
  */
 void rvkvm_irq_sync(struct rvkvm_vcpu *vcpu)
 {
 	unsigned long hvip = csr_read(CSR_HVIP);
 
-	if (test_bit(IRQ_VS_SOFT, &vcpu->arch.irqs_pending_mask))
+	if (!((hvip ^ vcpu->arch.hvip_written) & BIT(IRQ_VS_SOFT)))
 		return;
-	if (hvip & BIT(IRQ_VS_SOFT))
-		set_bit(IRQ_VS_SOFT, &vcpu->arch.irqs_pending);
-	else
-		clear_bit(IRQ_VS_SOFT, &vcpu->arch.irqs_pending);
+	spin_lock(&vcpu->arch.irq_lock);
+	if (!test_bit(IRQ_VS_SOFT, &vcpu->arch.irqs_pending_mask)) {
+		if (hvip & BIT(IRQ_VS_SOFT))
+			__set_bit(IRQ_VS_SOFT, &vcpu->arch.irqs_pending);
+		else
+			__clear_bit(IRQ_VS_SOFT, &vcpu->arch.irqs_pending);
+	}
+	vcpu->arch.hvip_written = hvip;
+	spin_unlock(&vcpu->arch.irq_lock);
 }
 
 /* Whether an interrupt the guest enabled is pending (WFI wake-up). */

@@ -68,8 +68,11 @@ struct page *rvkvm_pin_page(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
 		}
 		return old;
 	}
+	/* Several vCPUs fault in at once under the read side of slots_lock. */
+	spin_lock(&vm->arch.mmu_lock);
 	slot->nr_pinned++;
 	vm->stats.pinned_pages++;
+	spin_unlock(&vm->arch.mmu_lock);
 	atomic_long_inc(&rvkvm_pinned_pages);
 	return page;
 }
@@ -77,17 +80,19 @@ struct page *rvkvm_pin_page(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
 void rvkvm_unpin_slot(struct rvkvm_vm *vm, struct rvkvm_memslot *slot)
 {
 	bool dirty = !(slot->flags & KVM_MEM_READONLY);
+	unsigned long idx, n = 0;
 	struct page *page;
-	unsigned long idx;
 
+	/* Called with slots_lock held for write: no fault-in runs. */
 	xa_for_each(&slot->pinned, idx, page) {
 		unpin_user_pages_dirty_lock(&page, 1, dirty);
 		xa_erase(&slot->pinned, idx);
+		n++;
 	}
-	if (slot->nr_pinned) {
-		account_locked_vm(vm->mm, slot->nr_pinned, false);
-		vm->stats.pinned_pages -= slot->nr_pinned;
-		atomic_long_sub(slot->nr_pinned, &rvkvm_pinned_pages);
-		slot->nr_pinned = 0;
+	if (n) {
+		account_locked_vm(vm->mm, n, false);
+		vm->stats.pinned_pages -= n;
+		atomic_long_sub(n, &rvkvm_pinned_pages);
 	}
+	slot->nr_pinned = 0;
 }

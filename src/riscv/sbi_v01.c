@@ -27,6 +27,8 @@ int rvkvm_sbi_legacy(struct rvkvm_vcpu *vcpu, unsigned long fid,
 	case 5:		/* remote_fence_i */
 	case 6:		/* remote_sfence_vma */
 	case 7:		/* remote_sfence_vma_asid */
+		if (fast)
+			return RVKVM_SBI_SLOW;
 		rvkvm_sbi_legacy_all(vcpu, false);
 		return 0;
 	case 8:		/* shutdown */

@@ -17,9 +17,16 @@ u64 rvkvm_timer_now(struct rvkvm_vm *vm)
 	return get_cycles64() + READ_ONCE(vm->arch.time_delta);
 }
 
+/* Guest-chosen deltas can be anything: saturate instead of wrapping. */
 static u64 cycles_to_ns(u64 cycles)
 {
-	return mul_u64_u64_div_u64(cycles, NSEC_PER_SEC, riscv_timebase);
+	u64 sec = div64_u64(cycles, riscv_timebase);
+	u64 rem = cycles - sec * riscv_timebase;
+
+	if (sec >= KTIME_SEC_MAX)
+		return KTIME_MAX;
+	return sec * NSEC_PER_SEC +
+	       div64_u64(rem * NSEC_PER_SEC, riscv_timebase);
 }
 
 static enum hrtimer_restart timer_expired(struct hrtimer *h)
@@ -70,6 +77,9 @@ void rvkvm_timer_set(struct rvkvm_vcpu *vcpu, u64 cycles)
 		return;
 	}
 	t->armed = true;
+	/* Centuries away is never: no hrtimer at all. */
+	if (cycles_to_ns(cycles - now) >= KTIME_MAX)
+		return;
 	hrtimer_start(&t->hrt, ns_to_ktime(cycles_to_ns(cycles - now)),
 		      HRTIMER_MODE_REL);
 }

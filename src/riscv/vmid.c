@@ -30,7 +30,6 @@ static void flush_all_local(void *unused)
 void rvkvm_vmid_update(struct rvkvm_vcpu *vcpu)
 {
 	struct rvkvm_vm *vm = vcpu->vm;
-	bool wrapped = false;
 
 	if (!rvkvm_vmid_stale(vm))
 		return;
@@ -45,20 +44,23 @@ void rvkvm_vmid_update(struct rvkvm_vcpu *vcpu)
 		vm->arch.vmid.vmid = 0;
 	} else {
 		if (vmid_next >= (1UL << rvkvm_hw.vmid_bits)) {
+			/*
+			 * Old VMIDs are about to be reused: flush every CPU
+			 * before any VM gets one. The IPIs also push running
+			 * vCPUs out; they see the new generation and come
+			 * here before entering again.
+			 */
 			WRITE_ONCE(vmid_gen, vmid_gen + 1);
 			vmid_next = 1;
-			wrapped = true;
+			on_each_cpu(flush_all_local, NULL, 1);
 		}
 		vm->arch.vmid.vmid = vmid_next++;
 	}
+	/* The number first, then the generation that makes it valid. */
+	smp_wmb();
 	WRITE_ONCE(vm->arch.vmid.gen, READ_ONCE(vmid_gen));
 	spin_unlock(&vmid_lock);
 
-	/*
-	 * Old VMIDs may now be reused: flush everywhere. The IPIs also push
-	 * every running vCPU out, and each re-checks its VMID before entry.
-	 */
-	if (wrapped)
-		on_each_cpu(flush_all_local, NULL, 1);
+	/* vCPUs of this VM in the guest reload hgatp before re-entering. */
 	rvkvm_vm_request_all(vm, RVKVM_REQ_VMID);
 }

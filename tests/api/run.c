@@ -220,14 +220,14 @@ static void test_signal_and_immediate_exit(void)
 	/* No SA_RESTART: the signal must end KVM_RUN with EINTR. */
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
-	rc = vmm_run(&v);
+	rc = vmm_run_once(&v);
 	kt_check(rc == -1 && errno == EINTR &&
 		 v.run->exit_reason == KVM_EXIT_INTR, "run/signal-in-wfi",
 		 "rc=%d errno=%s exit=%u", rc, strerrorname(errno),
 		 v.run->exit_reason);
 
 	v.run->immediate_exit = 1;
-	rc = vmm_run(&v);
+	rc = vmm_run_once(&v);
 	kt_check(rc == -1 && errno == EINTR &&
 		 v.run->exit_reason == KVM_EXIT_INTR, "run/immediate-exit",
 		 "rc=%d errno=%s exit=%u", rc, strerrorname(errno),
@@ -266,7 +266,7 @@ static void test_signal_mask(void)
 	sigaddset(&block, SIGALRM);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
-	rc = vmm_run(&v);
+	rc = vmm_run_once(&v);
 	kt_check(rc == -1 && errno == EINTR &&
 		 v.run->exit_reason == KVM_EXIT_INTR, "run/signal-mask-kicks",
 		 "rc=%d errno=%s exit=%u", rc, strerrorname(errno),

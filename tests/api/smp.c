@@ -51,7 +51,7 @@ static void *run_thread(void *arg)
 {
 	struct runner *t = arg;
 
-	t->rc = ioctl(t->fd, KVM_RUN, 0);
+	t->rc = vcpu_run(t->fd);
 	t->err = errno;
 	return NULL;
 }
@@ -122,7 +122,7 @@ static void test_ipi(void)
 			 strerrorname(errno));
 		goto out;
 	}
-	rc = ioctl(waiter.fd, KVM_RUN, 0);
+	rc = vcpu_run(waiter.fd);
 	if (!kt_check(reported(rc, waiter.run, 30), "smp/ipi-waiter-ready",
 		      "rc=%d exit=%u", rc, waiter.run->exit_reason))
 		goto out;

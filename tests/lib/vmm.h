@@ -7,6 +7,7 @@
 #ifndef RVKVM_VMM_H
 #define RVKVM_VMM_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdint.h>
@@ -106,7 +107,28 @@ static inline int vmm_open(struct vmm *v, const char *dev, size_t mem_size,
 						   (const char *)start));
 }
 
+/*
+ * KVM_RUN until it returns something other than EINTR, as VMMs and the
+ * kernel's selftests do: an interrupted run is allowed any time (pending
+ * host work returns to userspace first). Tests that expect EINTR use
+ * vmm_run_once().
+ */
+static inline int vcpu_run(int fd)
+{
+	int rc;
+
+	do {
+		rc = ioctl(fd, KVM_RUN, 0);
+	} while (rc == -1 && errno == EINTR);
+	return rc;
+}
+
 static inline int vmm_run(struct vmm *v)
+{
+	return vcpu_run(v->vcpu);
+}
+
+static inline int vmm_run_once(struct vmm *v)
 {
 	return ioctl(v->vcpu, KVM_RUN, 0);
 }
