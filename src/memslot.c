@@ -105,8 +105,11 @@ static bool overlaps(struct rvkvm_vm *vm, struct rvkvm_memslot *self,
 
 static void slot_delete(struct rvkvm_vm *vm, struct rvkvm_memslot *slot)
 {
+	/* MMU-notifier callbacks walk the arrays under mmu_lock. */
+	spin_lock(&vm->arch.mmu_lock);
 	sorted_remove(&vm->slots, slot);
 	vm->slots.by_id[slot->id] = NULL;
+	spin_unlock(&vm->arch.mmu_lock);
 	rvkvm_gstage_unmap_slot(vm, slot);
 	rvkvm_unpin_slot(vm, slot);
 	xa_destroy(&slot->pinned);
@@ -136,8 +139,10 @@ static int slot_create(struct rvkvm_vm *vm, u16 id,
 			return ret;
 		}
 	}
+	spin_lock(&vm->arch.mmu_lock);
 	vm->slots.by_id[id] = slot;
 	sorted_insert(&vm->slots, slot);
+	spin_unlock(&vm->arch.mmu_lock);
 	return 0;
 }
 
@@ -227,9 +232,11 @@ int rvkvm_memslot_set(struct rvkvm_vm *vm,
 			goto out;
 		}
 		rvkvm_gstage_unmap_slot(vm, old);
+		spin_lock(&vm->arch.mmu_lock);
 		sorted_remove(&vm->slots, old);
 		old->base_gfn = base;
 		sorted_insert(&vm->slots, old);
+		spin_unlock(&vm->arch.mmu_lock);
 	}
 	ret = slot_change_flags(vm, old, mem->flags);
 out:

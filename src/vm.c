@@ -21,6 +21,8 @@ static void rvkvm_vm_free(struct kref *ref)
 	xa_for_each(&vm->vcpus, id, vcpu)
 		rvkvm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
+	/* No invalidation may run while the slots are taken apart. */
+	rvkvm_notifier_unregister(vm);
 	rvkvm_memslots_free(vm);
 	/* Cached walks may still point into the tables about to be freed. */
 	if (vm->arch.pgd)
@@ -135,6 +137,9 @@ int rvkvm_vm_create(unsigned long type)
 	xa_init(&vm->vcpus);
 
 	fd = rvkvm_gstage_init(vm);
+	if (fd)
+		goto err;
+	fd = rvkvm_notifier_register(vm);
 	if (fd)
 		goto err;
 	rvkvm_stats_vm_init(vm);

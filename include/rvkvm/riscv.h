@@ -6,6 +6,7 @@
 #define RVKVM_RISCV_H
 
 #include <linux/hrtimer.h>
+#include <linux/mmu_notifier.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <asm/ptrace.h>
@@ -22,7 +23,12 @@ struct rvkvm_vmid {
 };
 
 struct rvkvm_vm_arch {
-	spinlock_t mmu_lock;		/* G-stage page tables */
+	spinlock_t mmu_lock;		/* G-stage tables, pins, slot arrays */
+#ifdef CONFIG_MMU_NOTIFIER
+	struct mmu_notifier mn;
+#endif
+	unsigned long mmu_seq;		/* bumped when an invalidation ends */
+	long mmu_inv_count;		/* invalidations in progress */
 	unsigned long *pgd;		/* root table, 16 KiB, linear map */
 	phys_addr_t pgd_phys;
 	struct rvkvm_vmid vmid;
@@ -136,8 +142,14 @@ unsigned long rvkvm_gstage_collect_dirty(struct rvkvm_vm *vm,
 void rvkvm_gstage_wrprotect_slot(struct rvkvm_vm *vm,
 				 struct rvkvm_memslot *slot);
 unsigned long rvkvm_hgatp(struct rvkvm_vm *vm);
-struct page *rvkvm_pin_page(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
-			    u64 gfn, bool write, int *err);
+void rvkvm_gstage_unmap_gfn(struct rvkvm_vm *vm, u64 gfn);
+struct page *rvkvm_pin_get(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
+			   u64 gfn, bool write, bool *fresh, int *err);
+void rvkvm_pin_drop(struct rvkvm_vm *vm, struct page *page, bool write);
+struct page *rvkvm_pin_store(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
+			     u64 gfn, struct page *page, int *err);
+int rvkvm_notifier_register(struct rvkvm_vm *vm);
+void rvkvm_notifier_unregister(struct rvkvm_vm *vm);
 void rvkvm_unpin_slot(struct rvkvm_vm *vm, struct rvkvm_memslot *slot);
 extern atomic_long_t rvkvm_pinned_pages;
 

@@ -119,17 +119,21 @@ static unsigned long *walk(struct rvkvm_vm *vm, u64 gpa, void **cache,
 }
 
 /*
- * Install gpa -> pfn. A write fault on a logged slot also sets the page's
+ * Install gpa -> page. A write fault on a logged slot also sets the page's
  * dirty bit, under mmu_lock, so collecting the log (which clears bits and
  * write-protects under the same lock) can never miss a writable mapping.
+ * Nothing is mapped if an MMU-notifier invalidation ran since seq was
+ * read: the guest then simply faults again. Returns 0 or -errno.
  */
-static int map_page(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
-		    u64 gpa, unsigned long pfn, bool writable, bool write)
+static int map_page(struct rvkvm_vm *vm, struct rvkvm_memslot *slot, u64 gpa,
+		    struct page *page, bool fresh, unsigned long seq,
+		    bool writable, bool write)
 {
 	unsigned long prot = GS_V | GS_R | GS_X | GS_U | GS_A | GS_D;
+	struct page *mine = fresh ? page : NULL;
 	void *cache[GS_TABLES_MAX];
-	int i, ncache = 0;
-	unsigned long *ptep, old = 0;
+	int i, ncache = 0, err = 0;
+	unsigned long *ptep = NULL, old = 0;
 
 	if (writable)
 		prot |= GS_W;
@@ -142,29 +146,43 @@ static int map_page(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
 	}
 
 	spin_lock(&vm->arch.mmu_lock);
-	ptep = walk(vm, gpa, cache, &ncache);
-	if (ptep) {
-		old = *ptep;
-		WRITE_ONCE(*ptep, gs_pte(pfn, prot));
-		if (!(old & GS_V))
-			vm->stats.gstage_pages_mapped++;
-		if (write)
-			rvkvm_memslot_mark_dirty(slot, gpa >> PAGE_SHIFT);
+	if (vm->arch.mmu_inv_count || vm->arch.mmu_seq != seq)
+		goto unlock;
+	if (fresh) {
+		page = rvkvm_pin_store(vm, slot, gpa >> PAGE_SHIFT, page, &err);
+		if (!page)
+			goto unlock;
+		if (page == mine)
+			mine = NULL;
 	}
+	ptep = walk(vm, gpa, cache, &ncache);
+	if (!ptep) {
+		err = -ENOMEM;
+		goto unlock;
+	}
+	old = *ptep;
+	WRITE_ONCE(*ptep, gs_pte(page_to_pfn(page), prot));
+	if (!(old & GS_V))
+		vm->stats.gstage_pages_mapped++;
+	if (write)
+		rvkvm_memslot_mark_dirty(slot, gpa >> PAGE_SHIFT);
+unlock:
 	spin_unlock(&vm->arch.mmu_lock);
 
 	/* An upgraded entry may still sit in this CPU's TLB as read-only. */
 	if (ptep && (old & GS_V))
 		rvkvm_hfence_gvma_gpa(gpa, READ_ONCE(vm->arch.vmid.vmid));
+	if (mine)
+		rvkvm_pin_drop(vm, mine, writable);
 	while (ncache)
 		free_page((unsigned long)cache[--ncache]);
-	return ptep ? 0 : -ENOMEM;
+	return err;
 }
 
 /*
- * Handle a guest page fault at gpa. Returns 0 when mapped, 1 when the
- * address is not guest RAM for this access (the caller emulates MMIO), or
- * a negative errno.
+ * Handle a guest page fault at gpa. Returns 0 when mapped (or to be
+ * retried), 1 when the address is not guest RAM for this access (the
+ * caller emulates MMIO), or a negative errno.
  */
 int rvkvm_gstage_fault(struct rvkvm_vcpu *vcpu, u64 gpa, bool write,
 		       bool exec)
@@ -172,11 +190,16 @@ int rvkvm_gstage_fault(struct rvkvm_vcpu *vcpu, u64 gpa, bool write,
 	struct rvkvm_vm *vm = vcpu->vm;
 	struct rvkvm_memslot *slot;
 	u64 gfn = gpa >> PAGE_SHIFT;
+	unsigned long seq;
 	struct page *page;
-	bool readonly, writable;
+	bool readonly, writable, fresh;
 	int err = 0;
 
 	vcpu->stats.gstage_faults++;
+	seq = READ_ONCE(vm->arch.mmu_seq);
+	/* Read seq before the pin table: pairs with the notifier's lock. */
+	smp_rmb();
+
 	down_read(&vm->slots_lock);
 	slot = rvkvm_memslot_find(vm, gfn);
 	readonly = slot && (slot->flags & KVM_MEM_READONLY);
@@ -184,14 +207,14 @@ int rvkvm_gstage_fault(struct rvkvm_vcpu *vcpu, u64 gpa, bool write,
 		up_read(&vm->slots_lock);
 		return 1;
 	}
-	page = rvkvm_pin_page(vm, slot, gfn, !readonly, &err);
+	page = rvkvm_pin_get(vm, slot, gfn, !readonly, &fresh, &err);
 	if (!page) {
 		up_read(&vm->slots_lock);
 		return err;
 	}
 	/* With dirty logging, a page becomes writable at its first write. */
 	writable = !readonly && (write || !slot->dirty_bitmap);
-	err = map_page(vm, slot, gpa & PAGE_MASK, page_to_pfn(page), writable,
+	err = map_page(vm, slot, gpa & PAGE_MASK, page, fresh, seq, writable,
 		       write);
 	up_read(&vm->slots_lock);
 	return err;
@@ -207,6 +230,12 @@ static void leaf_clear(struct rvkvm_vm *vm, u64 gfn, unsigned long clear)
 	WRITE_ONCE(*ptep, *ptep & ~clear);
 	if (clear & GS_V)
 		vm->stats.gstage_pages_mapped--;
+}
+
+/* mmu_lock held; the caller flushes before the page is released. */
+void rvkvm_gstage_unmap_gfn(struct rvkvm_vm *vm, u64 gfn)
+{
+	leaf_clear(vm, gfn, ~0UL);
 }
 
 /*

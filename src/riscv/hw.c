@@ -196,7 +196,9 @@ long rvkvm_arch_check_extension(struct rvkvm_vm *vm, long cap)
 	switch (cap) {
 	case KVM_CAP_VM_GPA_BITS:
 		return rvkvm_gpa_bits();
+	case KVM_CAP_SYNC_MMU:
+		/* Guests follow the host mm only through an MMU notifier. */
+		return IS_ENABLED(CONFIG_MMU_NOTIFIER);
 	}
-	/* Everything else, SYNC_MMU included: pinning is no MMU notifier. */
 	return 0;
 }

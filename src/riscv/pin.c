@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rvkvm: guest page pinning. Without an MMU notifier the host cannot tell
- * rvkvm when a page moves, so every page the G-stage maps is pinned
- * (FOLL_LONGTERM), charged to the VM owner's locked memory, and unpinned
- * only when its memslot or the VM goes.
+ * rvkvm: guest page pinning. Every page the G-stage maps is pinned and
+ * recorded per slot. Without an MMU notifier the host cannot tell rvkvm
+ * when a page moves, so the pin is long-term (FOLL_LONGTERM), charged to
+ * the VM owner's locked memory, and dropped only when its memslot or the
+ * VM goes; with one, notifier.c drops pins when the host invalidates.
  */
 
 #include <linux/mm.h>
@@ -34,45 +35,72 @@ static long pin_page(unsigned long hva, bool write, struct page **page)
 	return pin_user_pages_fast(hva, 1, flags, page);
 }
 
-struct page *rvkvm_pin_page(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
-			    u64 gfn, bool write, int *err)
+/*
+ * The page backing gfn, pinned. An existing pin is reused (*fresh false);
+ * a new one (*fresh true) must be stored with rvkvm_pin_store() under
+ * mmu_lock, or given back with rvkvm_pin_drop(). With an MMU notifier the
+ * pin lasts until the host invalidates the page, so it is an ordinary pin,
+ * not charged as locked memory.
+ */
+struct page *rvkvm_pin_get(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
+			   u64 gfn, bool write, bool *fresh, int *err)
 {
 	unsigned long idx = gfn - slot->base_gfn, hva;
-	struct page *page, *old;
+	struct page *page;
 	long n;
 
 	page = xa_load(&slot->pinned, idx);
+	*fresh = !page;
 	if (page)
 		return page;
 
-	*err = account_locked_vm(vm->mm, 1, true);
-	if (*err)
-		return NULL;
 	hva = slot->userspace_addr + idx * PAGE_SIZE;
-	n = pin_page(hva, write, &page);
+	if (IS_ENABLED(CONFIG_MMU_NOTIFIER)) {
+		n = pin_user_pages_unlocked(hva, 1, &page,
+					    write ? FOLL_WRITE : 0);
+	} else {
+		*err = account_locked_vm(vm->mm, 1, true);
+		if (*err)
+			return NULL;
+		n = pin_page(hva, write, &page);
+		if (n != 1)
+			account_locked_vm(vm->mm, 1, false);
+	}
 	if (n != 1) {
-		account_locked_vm(vm->mm, 1, false);
 		/* VM_IO/VM_PFNMAP ranges cannot be pinned: not guest RAM. */
 		*err = n < 0 ? (int)n : -EFAULT;
 		return NULL;
 	}
+	return page;
+}
 
-	/* Another vCPU may have pinned the same page meanwhile. */
-	old = xa_cmpxchg(&slot->pinned, idx, NULL, page, GFP_KERNEL_ACCOUNT);
-	if (old) {
-		unpin_user_page(page);
+/* Give back a fresh pin that was never stored (so never mapped). */
+void rvkvm_pin_drop(struct rvkvm_vm *vm, struct page *page, bool write)
+{
+	unpin_user_page(page);
+	if (!IS_ENABLED(CONFIG_MMU_NOTIFIER))
 		account_locked_vm(vm->mm, 1, false);
-		if (xa_is_err(old)) {
-			*err = xa_err(old);
-			return NULL;
-		}
-		return old;
+}
+
+/*
+ * Record a fresh pin, mmu_lock held. Returns the page now recorded for gfn:
+ * another vCPU's if it got there first (then drop ours), NULL on error.
+ */
+struct page *rvkvm_pin_store(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
+			     u64 gfn, struct page *page, int *err)
+{
+	struct page *old;
+
+	old = xa_cmpxchg(&slot->pinned, gfn - slot->base_gfn, NULL, page,
+			 GFP_ATOMIC | __GFP_ACCOUNT);
+	if (xa_is_err(old)) {
+		*err = xa_err(old);
+		return NULL;
 	}
-	/* Several vCPUs fault in at once under the read side of slots_lock. */
-	spin_lock(&vm->arch.mmu_lock);
+	if (old)
+		return old;
 	slot->nr_pinned++;
 	vm->stats.pinned_pages++;
-	spin_unlock(&vm->arch.mmu_lock);
 	atomic_long_inc(&rvkvm_pinned_pages);
 	return page;
 }
@@ -90,7 +118,8 @@ void rvkvm_unpin_slot(struct rvkvm_vm *vm, struct rvkvm_memslot *slot)
 		n++;
 	}
 	if (n) {
-		account_locked_vm(vm->mm, n, false);
+		if (!IS_ENABLED(CONFIG_MMU_NOTIFIER))
+			account_locked_vm(vm->mm, n, false);
 		vm->stats.pinned_pages -= n;
 		atomic_long_sub(n, &rvkvm_pinned_pages);
 	}

@@ -278,6 +278,41 @@ static void test_signal_mask(void)
 	vmm_close(&v);
 }
 
+/*
+ * KVM_CAP_SYNC_MMU says whether guest memory follows the host mm. After
+ * MADV_DONTNEED the host sees a fresh zero page: with an MMU notifier the
+ * guest must see it too; with pinning (vendor kernels, SYNC_MMU 0) the
+ * guest keeps the page it had, as documented.
+ */
+static void test_follows_host_mm(void)
+{
+	unsigned long long *host, got;
+	bool sync;
+	struct vmm v;
+
+	if (open_guest(&v, g_peek, "run/host-mm"))
+		return;
+	sync = ioctl(v.kvm, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_MMU) > 0;
+	host = (unsigned long long *)((char *)v.mem + (1 << 20));
+	*host = 0x1234abcdULL;
+	vmm_set_reg(&v, VMM_REG_A(0), GUEST_RAM + (1 << 20));
+	if (!run_to_report(&v, 10, "run/host-mm-first-read") ||
+	    !kt_check(v.run->riscv_sbi.args[0] == 0x1234abcdULL,
+		      "run/host-mm-guest-sees-host-write", "read %#llx",
+		      (unsigned long long)v.run->riscv_sbi.args[0]))
+		goto out;
+	madvise(host, 4096, MADV_DONTNEED);
+	if (!run_to_report(&v, 10, "run/host-mm-second-read"))
+		goto out;
+	got = v.run->riscv_sbi.args[0];
+	kt_check(got == (sync ? 0 : 0x1234abcdULL),
+		 sync ? "run/host-mm-followed (sync-mmu)" :
+			"run/host-mm-pinned (no sync-mmu)",
+		 "guest read %#llx after MADV_DONTNEED", got);
+out:
+	vmm_close(&v);
+}
+
 int main(int argc, char **argv)
 {
 	dev = argc > 1 ? argv[1] : "/dev/kvm";
@@ -290,5 +325,6 @@ int main(int argc, char **argv)
 	test_ram();
 	test_signal_and_immediate_exit();
 	test_signal_mask();
+	test_follows_host_mm();
 	return kt_exit_code();
 }

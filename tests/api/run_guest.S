@@ -106,5 +106,13 @@ g_wfi:
 	report	5
 1:	j	1b
 
+/* Load from a0 and report the value, again on every resume. */
+	.globl	g_peek
+g_peek:
+	mv	s1, a0
+1:	ld	a0, 0(s1)
+	report	10
+	j	1b
+
 	.globl	guest_end
 guest_end:

@@ -5,6 +5,6 @@
 
 extern const char guest_start[], guest_end[];
 extern const char g_forward[], g_compressed[], g_base[], g_unknown[];
-extern const char g_illegal[], g_srst[], g_ram[], g_wfi[];
+extern const char g_illegal[], g_srst[], g_ram[], g_wfi[], g_peek[];
 
 #endif

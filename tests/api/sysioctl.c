@@ -31,6 +31,7 @@ static bool intree;
 #define CAP_GPA_BITS	-101	/* 41, 50 or 59: Sv39x4, Sv48x4, Sv57x4 */
 #define CAP_POSITIVE	-102	/* any positive value */
 #define CAP_SAME	-103	/* in-tree: the same as rvkvm */
+#define CAP_KERNEL_MMU_NOTIFIER -104	/* 1 if the kernel has MMU notifiers */
 
 static const struct {
 	long cap;
@@ -54,8 +55,8 @@ static const struct {
 	{ KVM_CAP_MAX_VCPU_ID, "max-vcpu-id", 1024, 0 },
 	{ KVM_CAP_NR_MEMSLOTS, "nr-memslots", 512, CAP_POSITIVE },
 	{ KVM_CAP_VM_GPA_BITS, "vm-gpa-bits", CAP_GPA_BITS, CAP_SAME },
-	/* Pinning without an MMU notifier: guests do not follow host mm. */
-	{ KVM_CAP_SYNC_MMU, "sync-mmu", 0, 1 },
+	/* Only with an MMU notifier do guests follow the host mm. */
+	{ KVM_CAP_SYNC_MMU, "sync-mmu", CAP_KERNEL_MMU_NOTIFIER, 1 },
 };
 
 static const char *tname(const char *what)
@@ -93,9 +94,25 @@ static long expected_cap(long cap)
 	return 0;
 }
 
+/* Whether the running kernel was built with MMU notifiers. */
+static bool kernel_has_mmu_notifier(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/kallsyms", "r");
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, " mmu_notifier_register\n") != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static bool cap_matches(long got, long want)
 {
 	switch (want) {
+	case CAP_KERNEL_MMU_NOTIFIER:
+		return got == kernel_has_mmu_notifier();
 	case CAP_ONLINE_CPUS:
 		return got == sysconf(_SC_NPROCESSORS_ONLN);
 	case CAP_GPA_BITS:
