@@ -62,8 +62,9 @@ else
 	for t in "${tests[@]}"; do
 		[ -x "$tmp/out/$t" ] || die "$t was not built"
 		"${CROSS_COMPILE}strip" -o "$tmp/bin/$t" "$tmp/out/$t"
-		file -b "$tmp/bin/$t" | grep -q 'statically linked' ||
-			die "$t is not static: $(file -b "$tmp/bin/$t")"
+		if "${CROSS_COMPILE}readelf" -l "$tmp/bin/$t" | grep -q INTERP; then
+			die "$t is not statically linked"
+		fi
 	done
 	rm -rf "$tmp/hdr-build"
 	echo "$((SECONDS - start))s" >"$tmp/.rvkvm-built"
