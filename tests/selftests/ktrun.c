@@ -58,7 +58,10 @@ static void note_skip(struct output *o, const char *line)
 	char *end;
 
 	if (p) {
-		copy_line(o->skip, p + strlen("# SKIP "));
+		/* kselftest's "1..0 # SKIP - Requirement not met: ..." */
+		p += strlen("# SKIP ");
+		p += strspn(p, "- ");
+		copy_line(o->skip, p);
 		return;
 	}
 	if (!strstr(line, "skipping test") && !strstr(line, "SKIP"))
