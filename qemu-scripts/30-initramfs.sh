@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Stage 3: build the test programs (static riscv64) and pack them with the
-# modules and the test plans into a fresh initramfs.
+# Stage 3: build the test programs (static riscv64) and the kernel's KVM
+# selftests, and pack them with the modules and the test plans into a fresh
+# initramfs.
 set -euo pipefail
 STAGE=initramfs
 # shellcheck source=qemu-scripts/lib.sh
@@ -18,16 +19,20 @@ rm -rf "$out"
 mkdir -p "$bin"
 say "building test programs"
 make -s -C "$RVKVM_ROOT/tests" O="$bin" CROSS_COMPILE="$CROSS_COMPILE"
+"$RVKVM_ROOT/tests/selftests/build.sh" "$out/selftests"
 
 spec=$out/spec
 {
-	for d in /dev /bin /lib /lib/modules /plans /proc /sys /tmp; do
+	for d in /dev /bin /bin/selftests /lib /lib/modules /plans /proc /sys /tmp; do
 		echo "dir $d 0755 0 0"
 	done
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	echo "file /init $bin/init 0755 0 0"
 	for p in "$bin"/*; do
 		[ "$(basename "$p")" = init ] || echo "file /bin/$(basename "$p") $p 0755 0 0"
+	done
+	for p in "$out"/selftests/*; do
+		echo "file /bin/selftests/$(basename "$p") $p 0755 0 0"
 	done
 	echo "file /lib/modules/rvkvm.ko $mod 0644 0 0"
 	if [ "$cfg" = intree ]; then

@@ -46,6 +46,8 @@ boot() {
 boot vendor vendor
 boot vendor noh rv64,h=false
 boot intree coexist
+boot intree selftests-intree
+boot vendor selftests-vendor
 
 STAGE=static
 "$RVKVM_ROOT/tests/static.sh" >"$results/static.results" || true
