@@ -34,6 +34,27 @@ static long pin_page(unsigned long hva, bool write, struct page **page)
 	return pin_user_pages_fast(hva, 1, flags, page);
 }
 
+/*
+ * Whether a read-only slot's page at hva is best pinned for write: in a
+ * private mapping the process can write, a read-only pin would take the
+ * page the mapping still shares (the zero page of untouched memory, a
+ * file's page cache page), and the host's next write would move the
+ * process to a copy the guest never sees. A write pin makes the page the
+ * process's own first; the guest's mapping stays read-only.
+ */
+static bool private_writable(unsigned long hva)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	bool ret;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, hva);
+	ret = vma && (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+	mmap_read_unlock(mm);
+	return ret;
+}
+
 struct page *rvkvm_pin_page(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
 			    u64 gfn, bool write, int *err)
 {
@@ -49,7 +70,14 @@ struct page *rvkvm_pin_page(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
 	if (*err)
 		return NULL;
 	hva = slot->userspace_addr + idx * PAGE_SIZE;
-	n = pin_page(hva, write, &page);
+	if (!write && private_writable(hva)) {
+		n = pin_page(hva, true, &page);
+		/* The mapping may have changed since: a read pin will do. */
+		if (n != 1)
+			n = pin_page(hva, false, &page);
+	} else {
+		n = pin_page(hva, write, &page);
+	}
 	if (n != 1) {
 		account_locked_vm(vm->mm, 1, false);
 		/* VM_IO/VM_PFNMAP ranges cannot be pinned: not guest RAM. */
