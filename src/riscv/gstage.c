@@ -214,9 +214,15 @@ int rvkvm_gstage_fault(struct rvkvm_vcpu *vcpu, u64 gpa, bool write,
 	}
 	/* With dirty logging, a page becomes writable at its first write. */
 	writable = !readonly && (write || !slot->dirty_bitmap);
+	map_page(vm, gpa & PAGE_MASK, page_to_pfn(page), writable);
+	/*
+	 * Mark only once the writable mapping is in: a KVM_GET_DIRTY_LOG
+	 * that takes the bit write-protects what it took, so a bit set
+	 * before the mapping could be taken in between and leave the page
+	 * writable with no bit, its later writes never logged.
+	 */
 	if (write)
 		rvkvm_memslot_mark_dirty(slot, gfn);
-	map_page(vm, gpa & PAGE_MASK, page_to_pfn(page), writable);
 	up_read(&vm->slots_lock);
 	return 0;
 }
