@@ -11,7 +11,6 @@
 #include <linux/vmalloc.h>
 
 #include <rvkvm/rvkvm.h>
-#include <rvkvm/riscv_hw.h>
 
 #define RVKVM_MEM_FLAGS		(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY)
 /* KVM caps a slot at what an int page count can address. */
@@ -186,6 +185,24 @@ static int validate(const struct kvm_userspace_memory_region *mem)
 	return 0;
 }
 
+/* Move a slot: its old range is unmapped, its pins stay (same memory). */
+static void slot_move(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
+		      u64 base)
+{
+	rvkvm_gstage_unmap_slot(vm, slot);
+	/* MMU-notifier callbacks walk the arrays under mmu_lock. */
+	spin_lock(&vm->arch.mmu_lock);
+	sorted_remove(&vm->slots, slot);
+	slot->base_gfn = base;
+	sorted_insert(&vm->slots, slot);
+	spin_unlock(&vm->arch.mmu_lock);
+}
+
+/*
+ * The checks come in KVM's order (kvm_main.c __kvm_set_memory_region, then
+ * the architecture's prepare step), so a request that is wrong in several
+ * ways gets the same errno as from KVM.
+ */
 int rvkvm_memslot_set(struct rvkvm_vm *vm,
 		      const struct kvm_userspace_memory_region *mem)
 {
@@ -207,41 +224,38 @@ int rvkvm_memslot_set(struct rvkvm_vm *vm,
 			ret = -EINVAL;
 		goto out;
 	}
-	/* In-tree RISC-V KVM answers EFAULT past the G-stage's reach. */
-	if (base + npages > (1ULL << (rvkvm_gpa_bits() - PAGE_SHIFT))) {
-		ret = -EFAULT;
-		goto out;
-	}
-	if (!old) {
-		if (overlaps(vm, NULL, base, npages))
-			ret = -EEXIST;
-		else
-			ret = slot_create(vm, (u16)mem->slot, mem);
-		goto out;
-	}
-	/* An existing slot may only move or change its logging flag. */
-	if (mem->userspace_addr != old->userspace_addr ||
-	    npages != old->npages ||
-	    ((mem->flags ^ old->flags) & KVM_MEM_READONLY)) {
-		ret = -EINVAL;
-		goto out;
-	}
-	if (base != old->base_gfn) {
-		if (overlaps(vm, old, base, npages)) {
-			ret = -EEXIST;
+	if (old) {
+		/* An existing slot may only move or change its logging flag. */
+		if (mem->userspace_addr != old->userspace_addr ||
+		    npages != old->npages ||
+		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY)) {
+			ret = -EINVAL;
 			goto out;
 		}
-		rvkvm_gstage_unmap_slot(vm, old);
-		spin_lock(&vm->arch.mmu_lock);
-		sorted_remove(&vm->slots, old);
-		old->base_gfn = base;
-		sorted_insert(&vm->slots, old);
-		spin_unlock(&vm->arch.mmu_lock);
+		if (base == old->base_gfn && mem->flags == old->flags)
+			goto unlock;	/* nothing to change */
 	}
+	if ((!old || base != old->base_gfn) &&
+	    overlaps(vm, old, base, npages)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	ret = rvkvm_gstage_prepare_slot(base, npages, mem->userspace_addr,
+					mem->flags);
+	if (ret)
+		goto out;
+	if (!old) {
+		ret = slot_create(vm, (u16)mem->slot, mem);
+		goto out;
+	}
+	/* The flag change first: it is the step that can fail. */
 	ret = slot_change_flags(vm, old, mem->flags);
+	if (!ret && base != old->base_gfn)
+		slot_move(vm, old, base);
 out:
 	if (!ret)
 		vm->stats.memslot_updates++;
+unlock:
 	up_write(&vm->slots_lock);
 	return ret;
 }

@@ -133,6 +133,8 @@ void rvkvm_tlb_flush_gpa_range(struct rvkvm_vm *vm, u64 gpa, u64 size);
 /* riscv/gstage.c pin.c */
 int rvkvm_gstage_init(struct rvkvm_vm *vm);
 void rvkvm_gstage_free(struct rvkvm_vm *vm);
+int rvkvm_gstage_prepare_slot(u64 base_gfn, u64 npages, unsigned long uaddr,
+			      u32 flags);
 int rvkvm_gstage_fault(struct rvkvm_vcpu *vcpu, u64 gpa, bool write,
 		       bool exec);
 void rvkvm_gstage_unmap_slot(struct rvkvm_vm *vm, struct rvkvm_memslot *slot);

@@ -119,6 +119,37 @@ static unsigned long *walk(struct rvkvm_vm *vm, u64 gpa, void **cache,
 }
 
 /*
+ * What RISC-V KVM checks before a slot is created, moved or changes its
+ * flags: the slot must end below the G-stage's reach (KVM compares the end
+ * with ">=", so it refuses a slot holding the very last page too; rvkvm
+ * answers the same), and a writable slot must not cover a mapping the
+ * process itself cannot write (holes are allowed).
+ */
+int rvkvm_gstage_prepare_slot(u64 base_gfn, u64 npages, unsigned long uaddr,
+			      u32 flags)
+{
+	unsigned long end = uaddr + (npages << PAGE_SHIFT);
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	if (base_gfn + npages >= 1ULL << (rvkvm_gpa_bits() - PAGE_SHIFT))
+		return -EFAULT;
+	if (flags & KVM_MEM_READONLY)
+		return 0;
+	mmap_read_lock(mm);
+	for (vma = find_vma(mm, uaddr); vma && vma->vm_start < end;
+	     vma = find_vma(mm, vma->vm_end)) {
+		if (!(vma->vm_flags & VM_WRITE)) {
+			ret = -EPERM;
+			break;
+		}
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/*
  * Install gpa -> page. A write fault on a logged slot also sets the page's
  * dirty bit, under mmu_lock, so collecting the log (which clears bits and
  * write-protects under the same lock) can never miss a writable mapping.

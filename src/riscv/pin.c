@@ -36,6 +36,27 @@ static long pin_page(unsigned long hva, bool write, struct page **page)
 }
 
 /*
+ * Whether a read-only slot's page at hva is best pinned for write: in a
+ * private mapping the process can write, a read-only pin would take the
+ * page the mapping still shares (the zero page of untouched memory, a
+ * file's page cache page), and the host's next write would move the
+ * process to a copy the guest never sees. A write pin makes the page the
+ * process's own first; the guest's mapping stays read-only.
+ */
+static bool private_writable(unsigned long hva)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	bool ret;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, hva);
+	ret = vma && (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/*
  * The page backing gfn, pinned. An existing pin is reused (*fresh false);
  * a new one (*fresh true) must be stored with rvkvm_pin_store() under
  * mmu_lock, or given back with rvkvm_pin_drop(). With an MMU notifier the
@@ -62,7 +83,14 @@ struct page *rvkvm_pin_get(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
 		*err = account_locked_vm(vm->mm, 1, true);
 		if (*err)
 			return NULL;
-		n = pin_page(hva, write, &page);
+		if (!write && private_writable(hva)) {
+			n = pin_page(hva, true, &page);
+			/* The mapping may have changed since: a read pin will do. */
+			if (n != 1)
+				n = pin_page(hva, false, &page);
+		} else {
+			n = pin_page(hva, write, &page);
+		}
 		if (n != 1)
 			account_locked_vm(vm->mm, 1, false);
 	}
