@@ -7,7 +7,7 @@ STAGE=install
 
 pkgs=(qemu-system-misc opensbi gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 	"$KSRC_PKG" make gcc bc bison flex libssl-dev libelf-dev cpio xz-utils
-	kmod rsync perl python3 dkms)
+	kmod rsync perl python3 dkms shellcheck)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -6,7 +6,7 @@ STAGE=kernel
 # shellcheck source=qemu-scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-cfg=${1:?usage: 10-kernel.sh vendor|intree}
+cfg=${1:?usage: 10-kernel.sh vendor|intree|debug}
 STAGE="kernel $cfg"
 src=$(ksrc_dir)
 out=$(kbuild_dir "$cfg")

@@ -6,7 +6,7 @@ STAGE=module
 # shellcheck source=qemu-scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-cfg=${1:?usage: 20-module.sh vendor|intree}
+cfg=${1:?usage: 20-module.sh vendor|intree|debug}
 STAGE="module $cfg"
 kb=$(kbuild_dir "$cfg")
 [ -f "$kb/.rvkvm-built" ] || die "kernel $cfg not built (run 10-kernel.sh $cfg)"

@@ -7,7 +7,7 @@ STAGE=initramfs
 # shellcheck source=qemu-scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-cfg=${1:?usage: 30-initramfs.sh vendor|intree}
+cfg=${1:?usage: 30-initramfs.sh vendor|intree|debug}
 STAGE="initramfs $cfg"
 kb=$(kbuild_dir "$cfg")
 mod=$(work_dir "module-$cfg")/rvkvm.ko

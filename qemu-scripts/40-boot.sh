@@ -12,6 +12,8 @@ cfg=${1:?usage: 40-boot.sh CONFIG PLAN [CPU]}
 plan=${2:?usage: 40-boot.sh CONFIG PLAN [CPU]}
 cpu=${3:-rv64,h=true}
 timeout_s=${BOOT_TIMEOUT:-900}
+# Extra kernel command line, e.g. "rvtest.seed=N rvtest.timeout=S".
+append_extra=${BOOT_APPEND:-}
 STAGE="boot $plan"
 kb=$(kbuild_dir "$cfg")
 initrd=$(work_dir "initramfs-$cfg")/initramfs.cpio.gz
@@ -20,13 +22,17 @@ results=$(work_dir results)
 log=$results/$plan.log
 mkdir -p "$results"
 
-say "QEMU: kernel $cfg, cpu $cpu, 2 harts, plan $plan (timeout ${timeout_s}s)"
+say "QEMU: kernel $cfg, cpu $cpu, ${BOOT_SMP:-2} harts, plan $plan (timeout ${timeout_s}s)${BOOT_QEMU_OPTS:+, $BOOT_QEMU_OPTS}"
 start=$SECONDS
 rc=0
+# BOOT_SMP harts (default 2); BOOT_QEMU_OPTS, extra QEMU options as a word
+# list (e.g. "-icount shift=0,sleep=off").
+# shellcheck disable=SC2086
 timeout --foreground -k 10 "$timeout_s" qemu-system-riscv64 \
-	-M virt -cpu "$cpu" -smp 2 -m 2G -nographic -no-reboot \
+	-M virt -cpu "$cpu" -smp "${BOOT_SMP:-2}" -m 2G -nographic -no-reboot \
+	${BOOT_QEMU_OPTS:-} \
 	-kernel "$kb/arch/riscv/boot/Image" -initrd "$initrd" \
-	-append "console=ttyS0 panic_on_warn=1 panic=-1 rvtest.plan=$plan" \
+	-append "console=ttyS0 panic_on_warn=1 panic=-1 rvtest.plan=$plan${append_extra:+ $append_extra}" \
 	</dev/null >"$log" 2>&1 || rc=$?
 say "QEMU exited with $rc after $((SECONDS - start))s (log: $log)"
 
@@ -50,7 +56,9 @@ host_result() {
 	else
 		host_result fail runner-finished "no 'rvtest: DONE' in the log"
 	fi
-	bad=$(grep -aE 'BUG:|WARNING:|Oops|Kernel panic|Call Trace' "$log" | head -n 3 || true)
+	# KASAN and "sleeping function" reports start with BUG:, lockdep's
+	# with WARNING:; UBSAN has its own prefix.
+	bad=$(grep -aE 'BUG:|WARNING:|Oops|Kernel panic|Call Trace|UBSAN:' "$log" | head -n 3 || true)
 	if [ -z "$bad" ]; then
 		host_result ok kernel-log-clean
 	else

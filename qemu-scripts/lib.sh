@@ -25,7 +25,8 @@ config_fragments() {
 	local cfg=$1 dir=$RVKVM_ROOT/qemu-scripts/config
 	case $cfg in
 	vendor | intree) echo "$dir/slim.config $dir/$cfg.config" ;;
-	*) die "unknown kernel config '$cfg' (vendor, intree)" ;;
+	debug) echo "$dir/slim.config $dir/vendor.config $dir/debug.config" ;;
+	*) die "unknown kernel config '$cfg' (vendor, intree, debug)" ;;
 	esac
 }
 

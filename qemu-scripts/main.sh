@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: build everything, boot the riscv64 QEMU host with the vendor
-# kernel (CONFIG_KVM off), load rvkvm and show what it detected.
+# kernel (CONFIG_KVM off), load rvkvm, show what it detected and run small
+# guests through it.
 set -euo pipefail
 STAGE=main
 # shellcheck source=qemu-scripts/lib.sh
@@ -15,4 +16,6 @@ rc=0
 "$qs/40-boot.sh" vendor demo || rc=$?
 say "what rvkvm said on the QEMU host:"
 grep -a 'rvkvm: ' "$(work_dir results)/demo.log" | grep -v '^rvtest' || true
+say "guests run through rvkvm: $(grep -ac '^rvtest: PASS \(run\|smp\)/' \
+	"$(work_dir results)/demo.log") checks passed"
 exit "$rc"

@@ -7,6 +7,8 @@
  *   modctl dmesg-has TEXT | dmesg-lacks TEXT
  *   modctl node PATH MAJOR MINOR|dyn  a char device with that number
  *   modctl absent PATH
+ *   modctl kmemleak-baseline         forget leaks from before the tests
+ *   modctl kmemleak                  a kmemleak scan must report nothing
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -53,6 +55,55 @@ static int load(const char *path)
 	return rc;
 }
 
+#define KMEMLEAK "/sys/kernel/debug/kmemleak"
+
+static bool kmemleak_cmd(const char *cmd, const char *name)
+{
+	int fd = open(KMEMLEAK, O_WRONLY);
+	bool ok = fd >= 0 && write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd);
+
+	if (!ok)
+		kt_check(false, name, "cannot write '%s' to %s: %s", cmd,
+			 KMEMLEAK, strerrorname(errno));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/*
+ * kmemleak lists unreferenced objects only once they are a few seconds
+ * old, so scan, wait, scan again. The baseline then forgets what the
+ * kernel itself leaked before rvkvm was loaded; the check reads what is
+ * left after the tests.
+ */
+static void kmemleak_scan(bool baseline)
+{
+	const char *name = baseline ? "modctl/kmemleak-baseline" :
+				      "modctl/kmemleak-clean";
+	char buf[4096];
+	ssize_t n = -1;
+	int fd, i;
+
+	for (i = 0; i < 2; i++) {
+		if (!kmemleak_cmd("scan", name))
+			return;
+		sleep(6);
+	}
+	if (baseline) {
+		if (kmemleak_cmd("clear", name))
+			kt_check(true, name, NULL);
+		return;
+	}
+	fd = open(KMEMLEAK, O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n > 0)
+		buf[n] = '\0';
+	kt_check(n == 0, name, "%s", n > 0 ? buf : "cannot read " KMEMLEAK);
+}
+
 int main(int argc, char **argv)
 {
 	char name[256];
@@ -95,6 +146,10 @@ int main(int argc, char **argv)
 			  minor(st.st_rdev) == (unsigned int)atoi(argv[4])),
 			 name, "stat rc=%d, dev %u:%u", rc,
 			 rc ? 0 : major(st.st_rdev), rc ? 0 : minor(st.st_rdev));
+	} else if (!strcmp(argv[1], "kmemleak-baseline")) {
+		kmemleak_scan(true);
+	} else if (!strcmp(argv[1], "kmemleak")) {
+		kmemleak_scan(false);
 	} else if (!strcmp(argv[1], "absent")) {
 		rc = stat(argv[2], &st);
 		KT_ERRNO(rc, ENOENT, name);

@@ -20,9 +20,10 @@
 #include <unistd.h>
 
 #define MAX_ARGS	32
-#define CMD_TIMEOUT_S	600
 
 static int passed, failed, skipped;
+/* Per command; "rvtest.timeout=S" raises it for the long fuzz runs. */
+static unsigned int cmd_timeout_s = 600;
 
 static void result(const char *what, const char *name, const char *why)
 {
@@ -57,6 +58,7 @@ static void setup_mounts(void)
 	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 }
 
+/* The plan's name from the command line; also takes rvtest.timeout. */
 static const char *plan_name(char *buf, size_t len)
 {
 	FILE *f = fopen("/proc/cmdline", "r");
@@ -68,6 +70,9 @@ static const char *plan_name(char *buf, size_t len)
 		return NULL;
 	}
 	fclose(f);
+	p = strstr(buf, "rvtest.timeout=");
+	if (p && atoi(p + strlen("rvtest.timeout=")) > 0)
+		cmd_timeout_s = atoi(p + strlen("rvtest.timeout="));
 	p = strstr(buf, "rvtest.plan=");
 	if (!p)
 		return NULL;
@@ -123,7 +128,7 @@ static void run_command(char **argv)
 		dup2(pipefd[1], 2);
 		close(pipefd[0]);
 		close(pipefd[1]);
-		alarm(CMD_TIMEOUT_S);
+		alarm(cmd_timeout_s);
 		execv(argv[0], argv);
 		printf("rvtest: FAIL %s: exec: %s\n", name, strerror(errno));
 		_exit(127);
