@@ -103,8 +103,9 @@ static unsigned long *walk(struct rvkvm_vm *vm, u64 gpa, void **cache,
 
 	for (level = rvkvm_hw.gstage_levels - 1; level > 0; level--) {
 		unsigned long *pte = &table[gs_index(gpa, level)];
+		unsigned long entry = READ_ONCE(*pte);
 
-		if (!(*pte & GS_V)) {
+		if (!(entry & GS_V)) {
 			if (!cache || !*ncache)
 				return NULL;
 			table = cache[--(*ncache)];
@@ -113,7 +114,7 @@ static unsigned long *walk(struct rvkvm_vm *vm, u64 gpa, void **cache,
 			WRITE_ONCE(*pte, gs_pte(virt_to_pfn(table), GS_V));
 			continue;
 		}
-		table = gs_table(*pte);
+		table = gs_table(entry);
 	}
 	return &table[gs_index(gpa, 0)];
 }
@@ -165,11 +166,18 @@ static int map_page(struct rvkvm_vm *vm, struct rvkvm_memslot *slot, u64 gpa,
 	void *cache[GS_TABLES_MAX];
 	int i, ncache = 0, err = 0;
 	unsigned long *ptep = NULL, old = 0;
+	bool need_tables;
 
 	if (writable)
 		prot |= GS_W;
-	/* Tables are allocated outside the lock; unused ones go back. */
-	for (i = 0; i < rvkvm_hw.gstage_levels - 1; i++) {
+	/*
+	 * Tables live until the VM goes, so once gpa's leaf table exists (as
+	 * after the first fault in a 2 MiB region, and for every dirty-log
+	 * fault) none is needed. Otherwise they are allocated outside the
+	 * lock; unused ones go back.
+	 */
+	need_tables = !walk(vm, gpa, NULL, NULL);
+	for (i = 0; need_tables && i < rvkvm_hw.gstage_levels - 1; i++) {
 		cache[ncache] = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 		if (!cache[ncache])
 			break;
