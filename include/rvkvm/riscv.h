@@ -82,6 +82,7 @@ struct rvkvm_trap {
 	unsigned long insn;		/* trapping instruction, 0 if unknown */
 	unsigned int insn_len;
 	bool insn_fault;		/* reading it faulted: just retry */
+	bool rv32;			/* trapped from a 32-bit VU-mode */
 };
 
 /* Where an HSM start sends a stopped vCPU. */

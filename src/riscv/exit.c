@@ -15,14 +15,21 @@
  * The trapping instruction, read right after the exit while the guest's
  * address translation is still loaded. htinst gives it directly when the
  * hardware transformed it (bit 0 set); otherwise read it from guest memory.
+ * stval is never trusted to hold it: QEMU 7.2 can leave a stale one there
+ * on a virtual-instruction trap.
  */
-static void fetch_insn(struct rvkvm_vcpu *vcpu, bool stval_has_insn)
+static void fetch_insn(struct rvkvm_vcpu *vcpu)
 {
 	struct rvkvm_trap *t = &vcpu->arch.trap;
+	unsigned long hstatus, insn, pc = t->sepc;
 	struct rvkvm_utrap ut;
-	unsigned long hstatus, insn;
 
 	t->insn_fault = false;
+	/* A 32-bit VU-mode fetches from the low 32 bits of its pc. */
+	t->rv32 = !(vcpu->arch.sw.guest.sstatus & SR_SPP) &&
+		  (csr_read(CSR_VSSTATUS) & SR_UXL) == SR_UXL_32;
+	if (t->rv32)
+		pc = (u32)pc;
 	if (t->htinst & 1) {
 		t->insn = t->htinst | 2;
 		t->insn_len = (t->htinst & 2) ? 4 : 2;
@@ -38,17 +45,13 @@ static void fetch_insn(struct rvkvm_vcpu *vcpu, bool stval_has_insn)
 		t->insn_len = 0;
 		return;
 	}
-	if (stval_has_insn && t->stval) {
-		insn = t->stval;
-	} else {
-		hstatus = csr_swap(CSR_HSTATUS, vcpu->arch.sw.guest.hstatus);
-		insn = rvkvm_guest_read_insn(t->sepc, &ut);
-		csr_write(CSR_HSTATUS, hstatus);
-		/* The guest changed its mapping meanwhile: let it run again. */
-		if (ut.scause) {
-			insn = 0;
-			t->insn_fault = true;
-		}
+	hstatus = csr_swap(CSR_HSTATUS, vcpu->arch.sw.guest.hstatus);
+	insn = rvkvm_guest_read_insn(pc, &ut);
+	csr_write(CSR_HSTATUS, hstatus);
+	/* The guest changed its mapping meanwhile: let it run again. */
+	if (ut.scause) {
+		insn = 0;
+		t->insn_fault = true;
 	}
 	t->insn = insn;
 	t->insn_len = RVKVM_INSN_LEN(insn);
@@ -62,10 +65,10 @@ bool rvkvm_exit_fast(struct rvkvm_vcpu *vcpu)
 	switch (t->scause) {
 	case EXC_LOAD_GUEST_PAGE_FAULT:
 	case EXC_STORE_GUEST_PAGE_FAULT:
-		fetch_insn(vcpu, false);
+		fetch_insn(vcpu);
 		return false;
 	case EXC_VIRTUAL_INST_FAULT:
-		fetch_insn(vcpu, true);
+		fetch_insn(vcpu);
 		/* WFI with an interrupt already pending completes at once. */
 		if (t->insn == RVKVM_INSN_WFI &&
 		    (READ_ONCE(vcpu->arch.irqs_pending) &

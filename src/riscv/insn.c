@@ -18,8 +18,12 @@ struct mem_access {
 	bool sign_extend;
 };
 
-/* Integer loads and stores only; anything else is not MMIO we emulate. */
-static bool decode_mem(unsigned long insn, struct mem_access *a)
+/*
+ * Integer loads and stores only; anything else is not MMIO we emulate.
+ * In RV32C (a 32-bit VU-mode) the encodings of c.ld, c.sd, c.ldsp and
+ * c.sdsp are FP accesses (c.flw and friends).
+ */
+static bool decode_mem(unsigned long insn, bool rv32, struct mem_access *a)
 {
 	unsigned int f3;
 
@@ -43,6 +47,8 @@ static bool decode_mem(unsigned long insn, struct mem_access *a)
 
 	f3 = RVKVM_C_FUNCT3(insn);
 	a->sign_extend = true;
+	if (rv32 && (f3 == 3 || f3 == 7))
+		return false;
 	switch (RVKVM_C_OP(insn) << 3 | f3) {
 	case 0 << 3 | 2:	/* c.lw */
 	case 0 << 3 | 3:	/* c.ld */
@@ -88,7 +94,7 @@ int rvkvm_insn_mmio(struct rvkvm_vcpu *vcpu, u64 gpa, bool write)
 	 */
 	if (!t->insn && t->insn_fault)
 		return 1;
-	if (!t->insn || !decode_mem(t->insn, &a) || a.store != write) {
+	if (!t->insn || !decode_mem(t->insn, t->rv32, &a) || a.store != write) {
 		rvkvm_trap_redirect(vcpu, write ? EXC_STORE_ACCESS :
 				    EXC_LOAD_ACCESS, t->stval);
 		return 1;
