@@ -150,7 +150,8 @@ struct page *rvkvm_pin_get(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
 			   u64 gfn, bool write, bool *fresh, int *err);
 void rvkvm_pin_drop(struct rvkvm_vm *vm, struct page *page, bool write);
 struct page *rvkvm_pin_store(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
-			     u64 gfn, struct page *page, int *err);
+			     u64 gfn, struct page *page, bool *stored,
+			     int *err);
 int rvkvm_notifier_register(struct rvkvm_vm *vm);
 void rvkvm_notifier_unregister(struct rvkvm_vm *vm);
 void rvkvm_unpin_slot(struct rvkvm_vm *vm, struct rvkvm_memslot *slot);

@@ -166,7 +166,7 @@ static int map_page(struct rvkvm_vm *vm, struct rvkvm_memslot *slot, u64 gpa,
 	void *cache[GS_TABLES_MAX];
 	int i, ncache = 0, err = 0;
 	unsigned long *ptep = NULL, old = 0;
-	bool need_tables;
+	bool need_tables, stored;
 
 	if (writable)
 		prot |= GS_W;
@@ -188,10 +188,11 @@ static int map_page(struct rvkvm_vm *vm, struct rvkvm_memslot *slot, u64 gpa,
 	if (vm->arch.mmu_inv_count || vm->arch.mmu_seq != seq)
 		goto unlock;
 	if (fresh) {
-		page = rvkvm_pin_store(vm, slot, gpa >> PAGE_SHIFT, page, &err);
+		page = rvkvm_pin_store(vm, slot, gpa >> PAGE_SHIFT, page,
+				       &stored, &err);
 		if (!page)
 			goto unlock;
-		if (page == mine)
+		if (stored)
 			mine = NULL;
 	}
 	ptep = walk(vm, gpa, cache, &ncache);

@@ -111,14 +111,17 @@ void rvkvm_pin_drop(struct rvkvm_vm *vm, struct page *page, bool write)
 }
 
 /*
- * Record a fresh pin, mmu_lock held. Returns the page now recorded for gfn:
- * another vCPU's if it got there first (then drop ours), NULL on error.
+ * Record a fresh pin, mmu_lock held. Returns the page now recorded for gfn,
+ * NULL on error; *stored says whether that record is ours. Another vCPU
+ * may have pinned the very same page first: its pin is then the record and
+ * ours must be dropped, though the two pointers are equal.
  */
 struct page *rvkvm_pin_store(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
-			     u64 gfn, struct page *page, int *err)
+			     u64 gfn, struct page *page, bool *stored, int *err)
 {
 	struct page *old;
 
+	*stored = false;
 	old = xa_cmpxchg(&slot->pinned, gfn - slot->base_gfn, NULL, page,
 			 GFP_ATOMIC | __GFP_ACCOUNT);
 	if (xa_is_err(old)) {
@@ -127,6 +130,7 @@ struct page *rvkvm_pin_store(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
 	}
 	if (old)
 		return old;
+	*stored = true;
 	slot->nr_pinned++;
 	vm->stats.pinned_pages++;
 	atomic_long_inc(&rvkvm_pinned_pages);
