@@ -15,4 +15,12 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean
 	rm -rf generated
 
-.PHONY: all modules clean
+# The long fuzz and stress run on the debug host kernel (SEED=n replays).
+fuzz:
+	./tests/fuzz/run.sh
+
+# Benchmarks against the in-tree kvm.ko in QEMU (table on stdout).
+bench:
+	./tests/bench/run.sh
+
+.PHONY: all modules clean fuzz bench

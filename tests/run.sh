@@ -35,6 +35,11 @@ for cfg in vendor intree; do
 		built[$cfg]=1
 done
 
+# SEED=n replays the fuzzers of an earlier run (they print their seeds).
+if [ -n "${SEED:-}" ]; then
+	export BOOT_APPEND="rvtest.seed=$SEED"
+fi
+
 boot() {
 	local cfg=$1 plan=$2
 	if [ "${built[$cfg]}" != 1 ]; then
@@ -46,8 +51,9 @@ boot() {
 boot vendor vendor
 boot vendor noh rv64,h=false
 boot intree coexist
-boot intree selftests-intree
-boot vendor selftests-vendor
+# The selftest boots run minutes of guest work under TCG.
+BOOT_TIMEOUT=1500 boot intree selftests-intree
+BOOT_TIMEOUT=1500 boot vendor selftests-vendor
 
 STAGE=static
 "$RVKVM_ROOT/tests/static.sh" >"$results/static.results" || true

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make fuzz`: the long fuzz and stress run, for the record; not part of
+# the test command, which runs bounded versions. SEED=n replays a run (every
+# program prints the seed it used). FUZZ_KERNEL picks the host kernel: the
+# vendor one by default, since the debug one (KASAN, lockdep, kmemleak,
+# UBSAN; FUZZ_KERNEL=debug) does not boot under QEMU 7.2 yet: nothing is
+# printed after OpenSBI.
+set -euo pipefail
+STAGE=fuzz
+# shellcheck source=qemu-scripts/lib.sh
+. "$(dirname "$0")/../../qemu-scripts/lib.sh"
+qs=$RVKVM_ROOT/qemu-scripts
+
+seed=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+# Hours of guest work under TCG: raise the runner's per-command limit and
+# the boot's, both overridable.
+timeout_s=${FUZZ_TIMEOUT:-43200}
+
+"$qs/00-install.sh"
+kernel=${FUZZ_KERNEL:-vendor}
+"$qs/10-kernel.sh" "$kernel"
+"$qs/20-module.sh" "$kernel"
+"$qs/30-initramfs.sh" "$kernel"
+say "long fuzz on the $kernel kernel, seed $seed (replay: SEED=$seed make fuzz)"
+rc=0
+BOOT_TIMEOUT=$((timeout_s + 600)) \
+	BOOT_APPEND="rvtest.seed=$seed rvtest.timeout=$timeout_s" \
+	"$qs/40-boot.sh" "$kernel" fuzz-long || rc=$?
+say "what the fuzzers ran:"
+grep -aE '^(fuzz-ioctl|fuzz-guest|stress): ' "$(work_dir results)/fuzz-long.log" || true
+exit "$rc"
