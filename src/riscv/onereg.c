@@ -406,13 +406,39 @@ static u64 guest_csr_get(struct rvkvm_vcpu *vcpu, unsigned long idx)
 	return *guest_csr_field(vcpu, idx);
 }
 
+/*
+ * The fields of sstatus a guest has: SIE, SPIE, UBE, SPP, VS, FS, XS, SUM,
+ * MXR, UXL, SD. vsstatus and vsatp are WARL, but QEMU 7.2 stores what the
+ * hypervisor writes and lets a vsstatus TSR or MPRV reach the host (an
+ * oops at its next sret, a hang in firmware) and an unknown vsatp MODE
+ * abort the emulator: keep both legal here, as hardware would.
+ */
+#define GUEST_SSTATUS_FIELDS	0x80000003000de762UL
+
+static bool satp_legal(unsigned long val)
+{
+	unsigned long mode = val >> RVKVM_SATP_MODE_SHIFT;
+
+	return !mode || (mode >= 8 && mode <= satp_mode_field());
+}
+
 static int guest_csr_set(struct rvkvm_vcpu *vcpu, unsigned long idx,
 			 unsigned long val)
 {
-	if (idx == KVM_REG_RISCV_CSR_REG(sip))
+	switch (idx) {
+	case KVM_REG_RISCV_CSR_REG(sip):
 		guest_sip_set(vcpu, val);
-	else
-		*guest_csr_field(vcpu, idx) = val;
+		return 0;
+	case KVM_REG_RISCV_CSR_REG(sstatus):
+		val &= GUEST_SSTATUS_FIELDS;
+		break;
+	case KVM_REG_RISCV_CSR_REG(satp):
+		/* An unsupported MODE makes the whole write have no effect. */
+		if (!satp_legal(val))
+			return 0;
+		break;
+	}
+	*guest_csr_field(vcpu, idx) = val;
 	return 0;
 }
 
