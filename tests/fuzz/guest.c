@@ -413,6 +413,14 @@ static void emit_li(unsigned int rd, uint64_t v)
 		emit_addi(rd, rd, lo);
 }
 
+/* An ecall to the test extension, which rvkvm forwards to the VMM. */
+static void emit_report(unsigned long fn)
+{
+	emit_li(A6, fn);
+	emit_li(A7, SBI_EXT_TEST);
+	emit32(0x73);
+}
+
 /* rd = address of code-slot offset target (auipc + addi). */
 static void emit_lla(unsigned int rd, uint32_t target)
 {
@@ -436,9 +444,7 @@ static void emit_check(unsigned int k)
 {
 	emit_li(A1, prog.magic);
 	emit_li(A2, k);
-	emit_li(A6, FN_CHECK);
-	emit_li(A7, SBI_EXT_TEST);
-	emit32(0x73);
+	emit_report(FN_CHECK);
 }
 
 /* ---- op generators ---- */
@@ -978,9 +984,7 @@ static void gen_prog(unsigned int k)
 		emit32(i_type(0x03, 3, A1, T0, LOG_COUNT));
 		emit32(i_type(0x03, 3, A2, T0, LOG_CAUSE));
 		emit_li(A0, prog.magic);
-		emit_li(A6, FN_DONE);
-		emit_li(A7, SBI_EXT_TEST);
-		emit32(0x73);
+		emit_report(FN_DONE);
 	}
 	emit_jal_x0(off_lost);
 	prog.end = prog.pos;
@@ -1766,9 +1770,7 @@ static void known_guest(unsigned int reps)
 	emit_li(T0, RAM_GPA);
 	emit32(i_type(0x03, 3, A1, T0, LOG_COUNT));
 	emit_li(A0, prog.magic);
-	emit_li(A6, FN_DONE);
-	emit_li(A7, SBI_EXT_TEST);
-	emit32(0x73);
+	emit_report(FN_DONE);
 	emit_jal_x0(off_lost);
 	prog.end = prog.pos;
 
