@@ -57,8 +57,9 @@ host_result() {
 		host_result fail runner-finished "no 'rvtest: DONE' in the log"
 	fi
 	# KASAN and "sleeping function" reports start with BUG:, lockdep's
-	# with WARNING:; UBSAN has its own prefix.
-	bad=$(grep -aE 'BUG:|WARNING:|Oops|Kernel panic|Call Trace|UBSAN:' "$log" | head -n 3 || true)
+	# with WARNING:; UBSAN has its own prefix; hung tasks and RCU stalls
+	# say INFO:; kmemleak reports "unreferenced object".
+	bad=$(grep -aE 'BUG:|WARNING:|Oops|Kernel panic|Call Trace|UBSAN:|INFO: |unreferenced object' "$log" | head -n 3 || true)
 	if [ -z "$bad" ]; then
 		host_result ok kernel-log-clean
 	else

@@ -75,6 +75,7 @@ static int __init rvkvm_init(void)
 	if (ret)
 		return ret;
 	rvkvm_arch_report();
+	rvkvm_counters_init();
 
 	/*
 	 * Take the device first: only then is it known whether kvm.ko is
@@ -104,6 +105,8 @@ err_dev:
 	rvkvm_dev_unregister();
 out:
 	mutex_unlock(&rvkvm_init_lock);
+	if (ret)
+		rvkvm_counters_exit();
 	return ret;
 }
 
@@ -112,6 +115,7 @@ static void __exit rvkvm_exit(void)
 	rvkvm_dev_unregister();
 	cpu_pm_unregister_notifier(&rvkvm_cpu_pm_nb);
 	cpuhp_remove_state(rvkvm_cpuhp_state);
+	rvkvm_counters_exit();
 	pr_info("unloaded\n");
 }
 

@@ -114,6 +114,7 @@ static void slot_delete(struct rvkvm_vm *vm, struct rvkvm_memslot *slot)
 	xa_destroy(&slot->pinned);
 	free_dirty_bitmap(slot);
 	kfree(slot);
+	rvkvm_count(RVKVM_CNT_MEMSLOTS, -1);
 }
 
 static int slot_create(struct rvkvm_vm *vm, u16 id,
@@ -142,6 +143,7 @@ static int slot_create(struct rvkvm_vm *vm, u16 id,
 	vm->slots.by_id[id] = slot;
 	sorted_insert(&vm->slots, slot);
 	spin_unlock(&vm->arch.mmu_lock);
+	rvkvm_count(RVKVM_CNT_MEMSLOTS, 1);
 	return 0;
 }
 

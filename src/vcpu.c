@@ -241,6 +241,7 @@ void rvkvm_vcpu_destroy(struct rvkvm_vcpu *vcpu)
 	if (vcpu->ring_page)
 		__free_page(vcpu->ring_page);
 	kfree(vcpu);
+	rvkvm_count(RVKVM_CNT_VCPUS, -1);
 }
 
 static struct rvkvm_vcpu *vcpu_alloc(struct rvkvm_vm *vm, u32 id)
@@ -269,6 +270,7 @@ static struct rvkvm_vcpu *vcpu_alloc(struct rvkvm_vm *vm, u32 id)
 	}
 	/* As in KVM, only vCPU 0 starts runnable; others wait for HSM. */
 	vcpu->arch.stopped = id != 0;
+	rvkvm_count(RVKVM_CNT_VCPUS, 1);
 	return vcpu;
 }
 

@@ -30,6 +30,7 @@ static void rvkvm_vm_free(struct kref *ref)
 	rvkvm_gstage_free(vm);
 	mmdrop(vm->mm);
 	kfree(vm);
+	rvkvm_count(RVKVM_CNT_VMS, -1);
 }
 
 void rvkvm_vm_get(struct rvkvm_vm *vm)
@@ -128,6 +129,7 @@ int rvkvm_vm_create(unsigned long type)
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return -ENOMEM;
+	rvkvm_count(RVKVM_CNT_VMS, 1);
 	kref_init(&vm->ref);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);

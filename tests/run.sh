@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs what it needs, builds both host kernels (or
-# reuses the cache), builds rvkvm and the test initramfs, runs every test
+# The test command: installs what it needs, builds the three host kernels
+# (or reuses the cache), builds rvkvm and the test initramfs, runs every test
 # boot in QEMU plus the static checks, and ends with
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 set -euo pipefail
@@ -27,7 +27,7 @@ build() {
 	echo "rvtest: FAIL build/$name: see the output above" >>"$results/build.results"
 	return 1
 }
-for cfg in vendor intree; do
+for cfg in vendor intree debug; do
 	built[$cfg]=0
 	build "kernel-$cfg" "$qs/10-kernel.sh" "$cfg" &&
 		build "module-$cfg" "$qs/20-module.sh" "$cfg" &&
@@ -54,6 +54,8 @@ boot intree coexist
 # The selftest boots run minutes of guest work under TCG.
 BOOT_TIMEOUT=1500 boot intree selftests-intree
 BOOT_TIMEOUT=1500 boot vendor selftests-vendor
+# KASAN, lockdep and kmemleak make the debug kernel several times slower.
+BOOT_TIMEOUT=3000 boot debug debug
 
 STAGE=static
 "$RVKVM_ROOT/tests/static.sh" >"$results/static.results" || true

@@ -155,7 +155,6 @@ struct page *rvkvm_pin_store(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
 int rvkvm_notifier_register(struct rvkvm_vm *vm);
 void rvkvm_notifier_unregister(struct rvkvm_vm *vm);
 void rvkvm_unpin_slot(struct rvkvm_vm *vm, struct rvkvm_memslot *slot);
-extern atomic_long_t rvkvm_pinned_pages;
 
 /* riscv/entry.c */
 int rvkvm_arch_vcpu_init(struct rvkvm_vcpu *vcpu);

@@ -16,6 +16,7 @@
 #include <linux/wait.h>
 #include <linux/xarray.h>
 
+#include <rvkvm/counters.h>
 #include <rvkvm/riscv.h>
 #include <rvkvm/stats.h>
 

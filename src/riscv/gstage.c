@@ -59,6 +59,7 @@ int rvkvm_gstage_init(struct rvkvm_vm *vm)
 	root = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, GS_ROOT_ORDER);
 	if (!root)
 		return -ENOMEM;
+	rvkvm_count(RVKVM_CNT_GSTAGE_TABLES, 1 << GS_ROOT_ORDER);
 	vm->arch.pgd = page_address(root);
 	vm->arch.pgd_phys = page_to_phys(root);
 	return 0;
@@ -77,10 +78,13 @@ static void free_table(unsigned long *table, unsigned int level)
 			free_table(gs_table(pte), level - 1);
 	}
 out:
-	if (level == rvkvm_hw.gstage_levels - 1)
+	if (level == rvkvm_hw.gstage_levels - 1) {
 		free_pages((unsigned long)table, GS_ROOT_ORDER);
-	else
+		rvkvm_count(RVKVM_CNT_GSTAGE_TABLES, -(1 << GS_ROOT_ORDER));
+	} else {
 		free_page((unsigned long)table);
+		rvkvm_count(RVKVM_CNT_GSTAGE_TABLES, -1);
+	}
 }
 
 void rvkvm_gstage_free(struct rvkvm_vm *vm)
@@ -109,6 +113,7 @@ static unsigned long *walk(struct rvkvm_vm *vm, u64 gpa, void **cache,
 			if (!cache || !*ncache)
 				return NULL;
 			table = cache[--(*ncache)];
+			rvkvm_count(RVKVM_CNT_GSTAGE_TABLES, 1);
 			/* Publish the zeroed table before linking it. */
 			smp_wmb();
 			WRITE_ONCE(*pte, gs_pte(virt_to_pfn(table), GS_V));

@@ -79,7 +79,7 @@ static void release_batch(struct rvkvm_vm *vm, struct unpin_batch *b,
 			set_page_dirty(b->page[i]);
 		unpin_user_page(b->page[i]);
 	}
-	atomic_long_sub(b->n, &rvkvm_pinned_pages);
+	rvkvm_count(RVKVM_CNT_PINNED_PAGES, -b->n);
 	b->n = 0;
 }
 

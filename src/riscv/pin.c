@@ -12,8 +12,6 @@
 
 #include <rvkvm/rvkvm.h>
 
-atomic_long_t rvkvm_pinned_pages = ATOMIC_LONG_INIT(0);
-
 /*
  * Writable slots pin for write, so the page is the process's own. The
  * long-term pin path cannot wait for userfaultfd, so when it fails the
@@ -133,7 +131,7 @@ struct page *rvkvm_pin_store(struct rvkvm_vm *vm, struct rvkvm_memslot *slot,
 	*stored = true;
 	slot->nr_pinned++;
 	vm->stats.pinned_pages++;
-	atomic_long_inc(&rvkvm_pinned_pages);
+	rvkvm_count(RVKVM_CNT_PINNED_PAGES, 1);
 	return page;
 }
 
@@ -153,7 +151,7 @@ void rvkvm_unpin_slot(struct rvkvm_vm *vm, struct rvkvm_memslot *slot)
 		if (!IS_ENABLED(CONFIG_MMU_NOTIFIER))
 			account_locked_vm(vm->mm, n, false);
 		vm->stats.pinned_pages -= n;
-		atomic_long_sub(n, &rvkvm_pinned_pages);
+		rvkvm_count(RVKVM_CNT_PINNED_PAGES, -n);
 	}
 	slot->nr_pinned = 0;
 }

@@ -9,8 +9,10 @@
  *   modctl absent PATH
  *   modctl kmemleak-baseline         forget leaks from before the tests
  *   modctl kmemleak                  a kmemleak scan must report nothing
+ *   modctl counters                  rvkvm's object counters all read 0
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -56,6 +58,7 @@ static int load(const char *path)
 }
 
 #define KMEMLEAK "/sys/kernel/debug/kmemleak"
+#define COUNTERS "/sys/kernel/debug/rvkvm/counters"
 
 static bool kmemleak_cmd(const char *cmd, const char *name)
 {
@@ -71,10 +74,11 @@ static bool kmemleak_cmd(const char *cmd, const char *name)
 }
 
 /*
- * kmemleak lists unreferenced objects only once they are a few seconds
- * old, so scan, wait, scan again. The baseline then forgets what the
- * kernel itself leaked before rvkvm was loaded; the check reads what is
- * left after the tests.
+ * kmemleak lists unreferenced objects only once they are 5 s old, so wait
+ * that long before a scan (one takes a minute or more on the debug kernel
+ * under TCG). The baseline then forgets ("clear") what the kernel itself
+ * leaked before rvkvm was loaded. The check scans once more after a pause,
+ * so that an object freed late (RCU) has gone, and reads what is left.
  */
 static void kmemleak_scan(bool baseline)
 {
@@ -82,18 +86,19 @@ static void kmemleak_scan(bool baseline)
 				      "modctl/kmemleak-clean";
 	char buf[4096];
 	ssize_t n = -1;
-	int fd, i;
+	int fd;
 
-	for (i = 0; i < 2; i++) {
-		if (!kmemleak_cmd("scan", name))
-			return;
-		sleep(6);
-	}
+	sleep(6);
+	if (!kmemleak_cmd("scan", name))
+		return;
 	if (baseline) {
 		if (kmemleak_cmd("clear", name))
 			kt_check(true, name, NULL);
 		return;
 	}
+	sleep(6);
+	if (!kmemleak_cmd("scan", name))
+		return;
 	fd = open(KMEMLEAK, O_RDONLY);
 	if (fd >= 0) {
 		n = read(fd, buf, sizeof(buf) - 1);
@@ -104,14 +109,56 @@ static void kmemleak_scan(bool baseline)
 	kt_check(n == 0, name, "%s", n > 0 ? buf : "cannot read " KMEMLEAK);
 }
 
+/*
+ * With every VM gone, each of rvkvm's counters (VMs, vCPUs, memslots,
+ * G-stage table pages, pinned pages) must be back at zero: one check each.
+ */
+static void counters_zero(void)
+{
+	char line[128], cname[64], name[128];
+	FILE *f = fopen(COUNTERS, "r");
+	int n = 0;
+	long v;
+
+	if (!f) {
+		kt_check(false, "modctl/counters", "cannot open %s: %s",
+			 COUNTERS, strerrorname(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %ld", cname, &v) != 2)
+			continue;
+		snprintf(name, sizeof(name), "modctl/counters/%s-zero", cname);
+		kt_check(v == 0, name, "%s is %ld with no VM left", cname, v);
+		n++;
+	}
+	fclose(f);
+	kt_check(n == 5, "modctl/counters/all-read", "%d counters in %s",
+		 n, COUNTERS);
+}
+
 int main(int argc, char **argv)
 {
 	char name[256];
 	struct stat st;
 	int rc, e;
 
-	if (argc < 3) {
+	if (argc < 2) {
 		kt_check(false, "modctl/usage", "bad arguments");
+		return kt_exit_code();
+	}
+	/* The commands without an argument come first. */
+	if (!strcmp(argv[1], "kmemleak-baseline")) {
+		kmemleak_scan(true);
+		return kt_exit_code();
+	} else if (!strcmp(argv[1], "kmemleak")) {
+		kmemleak_scan(false);
+		return kt_exit_code();
+	} else if (!strcmp(argv[1], "counters")) {
+		counters_zero();
+		return kt_exit_code();
+	} else if (argc < 3) {
+		kt_check(false, "modctl/usage", "%s needs an argument", argv[1]);
 		return kt_exit_code();
 	}
 	snprintf(name, sizeof(name), "modctl/%s/%s", argv[1], base(argv[2]));
@@ -146,10 +193,6 @@ int main(int argc, char **argv)
 			  minor(st.st_rdev) == (unsigned int)atoi(argv[4])),
 			 name, "stat rc=%d, dev %u:%u", rc,
 			 rc ? 0 : major(st.st_rdev), rc ? 0 : minor(st.st_rdev));
-	} else if (!strcmp(argv[1], "kmemleak-baseline")) {
-		kmemleak_scan(true);
-	} else if (!strcmp(argv[1], "kmemleak")) {
-		kmemleak_scan(false);
 	} else if (!strcmp(argv[1], "absent")) {
 		rc = stat(argv[2], &st);
 		KT_ERRNO(rc, ENOENT, name);

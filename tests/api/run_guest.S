@@ -4,14 +4,9 @@
  * and entered at a label, so everything here is position-independent.
  * "report" hands a0/a1 to the VMM through an SBI call it handles itself.
  */
-#define SBI_EXT_TEST	0x08ffffff
-#define MMIO		0x10000000
+#include "../lib/guest_report.inc"
 
-.macro report fn
-	li	a7, SBI_EXT_TEST
-	li	a6, \fn
-	ecall
-.endm
+#define MMIO		0x10000000
 
 	.text
 	.balign	4

@@ -3,16 +3,11 @@
  * Guest programs for tests/api/smp.c: several vCPUs, interrupts, timers.
  * Position-independent; "report N" exits to the VMM with a0..a2.
  */
-#define SBI_EXT_TEST	0x08ffffff
+#include "../lib/guest_report.inc"
+
 #define SBI_EXT_TIME	0x54494d45
 #define SBI_EXT_IPI	0x735049
 #define SBI_EXT_HSM	0x48534d
-
-.macro report fn
-	li	a7, SBI_EXT_TEST
-	li	a6, \fn
-	ecall
-.endm
 
 .macro sbi ext, fn
 	li	a7, \ext

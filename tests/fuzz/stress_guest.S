@@ -6,17 +6,12 @@
  * hypervisor forwards to the VMM (KVM_EXIT_RISCV_SBI). The SBI return
  * values land in a0/a1, so the programs keep their state in s registers.
  */
-#define SBI_EXT_TEST	0x08ffffff
+#include "../lib/guest_report.inc"
+
 #define FN_TOUCH	1
 #define FN_WFI		2
 #define FN_SLOT		3
 #define PAGE		4096
-
-.macro report fn
-	li	a7, SBI_EXT_TEST
-	li	a6, \fn
-	ecall
-.endm
 
 	.text
 	.balign	4
