@@ -251,36 +251,53 @@ static bool check_touched(const void *mem, uint64_t count)
 	return true;
 }
 
+static void touch_vm_close(struct vmm *v, void *mem)
+{
+	vmm_close(v);
+	if (mem)
+		munmap(mem, N_PAGES * PAGE);
+}
+
+/*
+ * A fresh VM whose guest runs g_touch over a fresh slot of N pages at
+ * EXTRA_GPA (KVM_MEM_* flags), its memory in *mem; touch_vm_close() ends
+ * both. On failure nothing is left open.
+ */
+static bool touch_vm_open(struct vmm *v, const char *dev, bool populate,
+			  uint32_t flags, void **mem)
+{
+	*mem = NULL;
+	if (!vm_open(v, dev, g_touch))
+		return false;
+	*mem = extra_mem(N_PAGES * PAGE, populate);
+	if (!*mem)
+		fail("mmap: %s", strerrorname(errno));
+	else if (add_slot(v, *mem, N_PAGES * PAGE, flags) &&
+		 start_guest(v, EXTRA_GPA, PAGE, 0))
+		return true;
+	touch_vm_close(v, *mem);
+	return false;
+}
+
 /*
  * G-stage fault-in: a fresh VM and a fresh slot of N pages; the guest
  * stores once to each page. Per page, (T(N) - T(0)) / N.
  */
 static bool fault_in(const char *dev, bool populate, double *vals)
 {
-	size_t size = N_PAGES * PAGE;
 	uint64_t t0, tn;
-	void *mem = NULL;
 	struct vmm v;
+	void *mem;
 	bool ok = false;
 
-	if (!vm_open(&v, dev, g_touch))
+	if (!touch_vm_open(&v, dev, populate, 0, &mem))
 		return false;
-	mem = extra_mem(size, populate);
-	if (!mem) {
-		fail("mmap: %s", strerrorname(errno));
-		goto out;
+	if (timed_count(&v, 0, &t0) && timed_count(&v, N_PAGES, &tn) &&
+	    check_touched(mem, N_PAGES)) {
+		vals[0] = ((double)tn - (double)t0) / N_PAGES;
+		ok = true;
 	}
-	if (!add_slot(&v, mem, size, 0) ||
-	    !start_guest(&v, EXTRA_GPA, PAGE, 0) ||
-	    !timed_count(&v, 0, &t0) || !timed_count(&v, N_PAGES, &tn) ||
-	    !check_touched(mem, N_PAGES))
-		goto out;
-	vals[0] = ((double)tn - (double)t0) / N_PAGES;
-	ok = true;
-out:
-	vmm_close(&v);
-	if (mem)
-		munmap(mem, size);
+	touch_vm_close(&v, mem);
 	return ok;
 }
 
@@ -324,23 +341,15 @@ static bool get_dirty(struct vmm *v, uint64_t *bitmap, size_t words,
  */
 static bool b_dirty(const char *dev, double *vals)
 {
-	size_t size = N_PAGES * PAGE, words = N_PAGES / 64;
+	size_t words = N_PAGES / 64;
 	uint64_t bitmap[N_PAGES / 64], run0, log0, runn, logn, warm;
 	unsigned int bits;
-	void *mem = NULL;
 	struct vmm v;
+	void *mem;
 	bool ok = false;
 
-	if (!vm_open(&v, dev, g_touch))
+	if (!touch_vm_open(&v, dev, true, KVM_MEM_LOG_DIRTY_PAGES, &mem))
 		return false;
-	mem = extra_mem(size, true);
-	if (!mem) {
-		fail("mmap: %s", strerrorname(errno));
-		goto out;
-	}
-	if (!add_slot(&v, mem, size, KVM_MEM_LOG_DIRTY_PAGES) ||
-	    !start_guest(&v, EXTRA_GPA, PAGE, 0))
-		goto out;
 	/* Warm-up round: the first faults map the pages. */
 	if (!timed_count(&v, N_PAGES, &warm) ||
 	    !get_dirty(&v, bitmap, words, &warm, &bits))
@@ -356,7 +365,7 @@ static bool b_dirty(const char *dev, double *vals)
 		fail("idle round: %u dirty pages, want 0", bits);
 		goto out;
 	}
-	memset(mem, 0, size);
+	memset(mem, 0, N_PAGES * PAGE);
 	if (!timed_count(&v, N_PAGES, &runn) ||
 	    !get_dirty(&v, bitmap, words, &logn, &bits) ||
 	    !check_touched(mem, N_PAGES))
@@ -370,9 +379,7 @@ static bool b_dirty(const char *dev, double *vals)
 	vals[2] = (double)logn;
 	ok = true;
 out:
-	vmm_close(&v);
-	if (mem)
-		munmap(mem, size);
+	touch_vm_close(&v, mem);
 	return ok;
 }
 

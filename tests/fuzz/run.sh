@@ -22,8 +22,9 @@ kernel=${FUZZ_KERNEL:-debug}
 "$qs/30-initramfs.sh" "$kernel"
 say "long fuzz on the $kernel kernel, seed $seed (replay: SEED=$seed make fuzz)"
 # Two boots side by side, one per host core; the plans split the work.
+plans=(fuzz-long-a fuzz-long-b)
 pids=()
-for plan in fuzz-long-a fuzz-long-b; do
+for plan in "${plans[@]}"; do
 	BOOT_TIMEOUT=$((timeout_s + 600)) \
 		BOOT_APPEND="rvtest.seed=$seed rvtest.timeout=$timeout_s" \
 		"$qs/40-boot.sh" "$kernel" "$plan" &
@@ -34,7 +35,7 @@ for pid in "${pids[@]}"; do
 	wait "$pid" || rc=1
 done
 say "what the fuzzers ran:"
-for plan in fuzz-long-a fuzz-long-b; do
+for plan in "${plans[@]}"; do
 	grep -aE '^(fuzz-ioctl|fuzz-guest|stress): ' \
 		"$(work_dir results)/$plan.log" || true
 done
