@@ -58,23 +58,18 @@ static void collect(struct rvkvm_vm *vm, unsigned long start,
 	}
 }
 
-static void release_batch(struct rvkvm_vm *vm, struct unpin_batch *b,
-			  bool blockable)
+/*
+ * Never takes a page lock: core mm calls the notifier with the page locked
+ * (KSM merging, migration, reclaim), so unpin_user_pages_dirty_lock() here
+ * would wait on its own caller. The pin keeps the page alive meanwhile.
+ */
+static void release_batch(struct rvkvm_vm *vm, struct unpin_batch *b)
 {
 	int i;
 
 	/* No CPU may use the old translations once the pins are gone. */
 	rvkvm_tlb_flush_vm(vm);
 	for (i = 0; i < b->n; i++) {
-		if (blockable) {
-			unpin_user_pages_dirty_lock(&b->page[i], 1,
-						    b->dirty[i]);
-			continue;
-		}
-		/*
-		 * The OOM reaper cannot wait for a page lock. It reaps only
-		 * private memory, where written pages are anonymous.
-		 */
 		if (b->dirty[i])
 			set_page_dirty(b->page[i]);
 		unpin_user_page(b->page[i]);
@@ -94,7 +89,7 @@ static void invalidate(struct rvkvm_vm *vm, unsigned long start,
 		spin_unlock(&vm->arch.mmu_lock);
 		if (!b.n)
 			break;
-		release_batch(vm, &b, blockable);
+		release_batch(vm, &b);
 		if (blockable)
 			cond_resched();
 	} while (true);
@@ -144,8 +139,17 @@ static const struct mmu_notifier_ops rvkvm_mn_ops = {
 
 int rvkvm_notifier_register(struct rvkvm_vm *vm)
 {
+	int ret;
+
 	vm->arch.mn.ops = &rvkvm_mn_ops;
-	return mmu_notifier_register(&vm->arch.mn, vm->mm);
+	ret = mmu_notifier_register(&vm->arch.mn, vm->mm);
+	/*
+	 * A signal makes registration fail with -EINTR. Unregistering what
+	 * never registered would drop a reference to the mm it never took.
+	 */
+	if (ret)
+		vm->arch.mn.ops = NULL;
+	return ret;
 }
 
 void rvkvm_notifier_unregister(struct rvkvm_vm *vm)

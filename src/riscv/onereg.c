@@ -357,19 +357,20 @@ static void guest_sip_set(struct rvkvm_vcpu *vcpu, unsigned long sip)
 		IRQ_VS_SOFT, IRQ_VS_TIMER, IRQ_VS_EXT,
 	};
 	unsigned long hvip = (sip << VS_TO_S_SHIFT) & VS_IRQS;
+	unsigned long flags;
 	unsigned int i;
 
 	vcpu->arch.csr.hvip = (vcpu->arch.csr.hvip & ~VS_IRQS) | hvip;
+	/* Injectors update the same words from other threads and the timer. */
+	spin_lock_irqsave(&vcpu->arch.irq_lock, flags);
 	for (i = 0; i < ARRAY_SIZE(irqs); i++) {
 		if (hvip & BIT(irqs[i]))
-			set_bit(irqs[i], &vcpu->arch.irqs_pending);
+			__set_bit(irqs[i], &vcpu->arch.irqs_pending);
 		else
-			clear_bit(irqs[i], &vcpu->arch.irqs_pending);
+			__clear_bit(irqs[i], &vcpu->arch.irqs_pending);
+		__set_bit(irqs[i], &vcpu->arch.irqs_pending_mask);
 	}
-	/* Whoever sees a mask bit must see the pending bit it covers. */
-	smp_mb__before_atomic();
-	for (i = 0; i < ARRAY_SIZE(irqs); i++)
-		set_bit(irqs[i], &vcpu->arch.irqs_pending_mask);
+	spin_unlock_irqrestore(&vcpu->arch.irq_lock, flags);
 }
 
 /* Where a general CSR other than sip lives. */

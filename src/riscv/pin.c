@@ -145,7 +145,9 @@ void rvkvm_unpin_slot(struct rvkvm_vm *vm, struct rvkvm_memslot *slot)
 	xa_for_each(&slot->pinned, idx, page) {
 		unpin_user_pages_dirty_lock(&page, 1, dirty);
 		xa_erase(&slot->pinned, idx);
-		n++;
+		/* A large slot holds millions of pins. */
+		if (!(++n % 512))
+			cond_resched();
 	}
 	if (n) {
 		if (!IS_ENABLED(CONFIG_MMU_NOTIFIER))

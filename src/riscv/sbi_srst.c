@@ -24,10 +24,11 @@ int rvkvm_sbi_system_event(struct rvkvm_vcpu *vcpu, u32 type, u64 reason,
 	run->system_event.type = type;
 	run->system_event.ndata = 1;
 	run->system_event.data[0] = reason;
-	/* If the VMM resumes, the call returns SBI_ERR_NOT_SUPPORTED. */
-	vcpu->arch.pending.kind = RVKVM_PENDING_SBI;
-	run->riscv_sbi.ret[0] = (unsigned long)RVKVM_SBI_ERR_NOT_SUPPORTED;
-	run->riscv_sbi.ret[1] = 0;
+	/*
+	 * Nothing to complete: a VMM that resets the vCPU (QEMU's reboot)
+	 * sets pc and a0/a1 itself; one that just resumes it runs the call
+	 * again.
+	 */
 	return RVKVM_SBI_USER_EXIT;
 }
 

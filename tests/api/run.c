@@ -173,6 +173,7 @@ static void test_illegal_redirected(void)
 
 static void test_srst(void)
 {
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 	struct vmm v;
 	int rc;
 
@@ -183,6 +184,21 @@ static void test_srst(void)
 		 v.run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN,
 		 "run/srst-shutdown", "rc=%d exit=%u type=%u", rc,
 		 v.run->exit_reason, v.run->system_event.type);
+	if (rc || v.run->exit_reason != KVM_EXIT_SYSTEM_EVENT)
+		goto out;
+	/* A reboot: the VMM resets the vCPU; nothing of the call may stick. */
+	if (ioctl(v.vcpu, KVM_SET_MP_STATE, &mp) ||
+	    vmm_set_reg(&v, VMM_REG_PC, vmm_gpa_of(guest_start, g_ram)) ||
+	    vmm_set_reg(&v, VMM_REG_A(0), GUEST_RAM + (1 << 20))) {
+		kt_check(false, "run/srst-then-reset", "reset: %s",
+			 strerrorname(errno));
+		goto out;
+	}
+	if (run_to_report(&v, 4, "run/srst-then-reset"))
+		kt_check(v.run->riscv_sbi.args[0] == 0x1122334455667788ULL,
+			 "run/srst-then-reset-state", "guest read %#llx",
+			 (unsigned long long)v.run->riscv_sbi.args[0]);
+out:
 	vmm_close(&v);
 }
 

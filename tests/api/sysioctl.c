@@ -7,8 +7,10 @@
  */
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -18,6 +20,8 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define NR_VMS		64
 #define MAX_CAP		512
+#define SIG_VMAS	8192	/* separate mappings: a wide mm_take_all_locks() */
+#define SIG_CALLS	32
 
 static const char *dev, *tag;
 static bool intree;
@@ -228,6 +232,80 @@ static void test_create_vm(int kvm)
 	kt_check(n == NR_VMS, tname("create-many-vms"), "%d of %d", n, NR_VMS);
 }
 
+static void on_signal(int sig)
+{
+}
+
+/*
+ * KVM_CREATE_VM while another process signals this one. Registering an MMU
+ * notifier takes every VMA lock of the mm and gives up with EINTR when a
+ * signal is pending (rvkvm then dropped the mm twice); thousands of VMAs
+ * keep that window open. Each call gives a VM or EINTR, EINTR comes only
+ * where the kernel has MMU notifiers (and then comes), and afterwards the
+ * device still makes VMs.
+ */
+static void test_create_vm_signals(int kvm)
+{
+	struct sigaction sa = { .sa_handler = on_signal }, old;
+	long pg = sysconf(_SC_PAGESIZE);
+	bool notifier = kernel_has_mmu_notifier();
+	int i, vm, e, eintr = 0, bad = 0, bad_errno = 0;
+	pid_t parent = getpid(), pid;
+	int *stop;
+	char *map;
+
+	stop = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	map = mmap(NULL, SIG_VMAS * pg, PROT_READ,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!kt_check(stop != MAP_FAILED && map != MAP_FAILED,
+		      tname("create-vm-signals-setup"), "mmap: %s",
+		      strerrorname(errno)))
+		goto out;
+	/* Every other page inaccessible: no two neighbours merge. */
+	for (i = 0; i < SIG_VMAS; i += 2)
+		mprotect(map + i * pg, pg, PROT_NONE);
+	sigaction(SIGUSR1, &sa, &old);
+	pid = fork();
+	if (pid == 0) {
+		while (!__atomic_load_n(stop, __ATOMIC_RELAXED))
+			kill(parent, SIGUSR1);
+		_exit(0);
+	}
+	for (i = 0; i < SIG_CALLS && pid > 0; i++) {
+		vm = ioctl(kvm, KVM_CREATE_VM, 0);
+		e = errno;
+		if (vm >= 0)
+			close(vm);
+		else if (e == EINTR)
+			eintr++;
+		else if (!bad++)
+			bad_errno = e;
+	}
+	__atomic_store_n(stop, 1, __ATOMIC_RELAXED);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	sigaction(SIGUSR1, &old, NULL);
+	kt_check(pid > 0 && !bad, tname("create-vm-signals"),
+		 "fork: %d; %d of %d calls failed, first with %s", pid, bad,
+		 SIG_CALLS, bad ? strerrorname(bad_errno) : "-");
+	printf("sysioctl: %d of %d KVM_CREATE_VMs under signals got EINTR (MMU notifiers: %s)\n",
+	       eintr, SIG_CALLS, notifier ? "yes" : "no");
+	kt_check(notifier ? eintr > 0 : eintr == 0,
+		 tname("create-vm-signals-eintr"),
+		 "%d EINTR with%s MMU notifiers", eintr, notifier ? "" : "out");
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	kt_check(vm >= 0, tname("create-vm-after-signals"), "%s",
+		 strerrorname(errno));
+	if (vm >= 0)
+		close(vm);
+out:
+	if (map != MAP_FAILED)
+		munmap(map, SIG_VMAS * pg);
+	if (stop != MAP_FAILED)
+		munmap(stop, pg);
+}
+
 int main(int argc, char **argv)
 {
 	int kvm;
@@ -248,6 +326,7 @@ int main(int argc, char **argv)
 	test_check_extension(kvm);
 	test_unknown_ioctls(kvm);
 	test_create_vm(kvm);
+	test_create_vm_signals(kvm);
 	close(kvm);
 	return kt_exit_code();
 }
