@@ -47,6 +47,8 @@ struct rvkvm_guest_csr {
 	unsigned long hvip;
 	unsigned long vsatp;
 	unsigned long scounteren;
+	/* No VS copy exists: the guest's value lives in senvcfg itself. */
+	unsigned long senvcfg;
 };
 
 struct rvkvm_timer {
@@ -121,6 +123,7 @@ struct rvkvm_vcpu_arch {
 
 	int last_exit_cpu;
 	unsigned long hgatp_vmid;	/* VMID in hgatp while loaded */
+	unsigned long host_senvcfg;	/* while loaded */
 };
 
 /* riscv/vmid.c tlb.c */

@@ -12,6 +12,9 @@
 #ifndef CSR_HENVCFG
 #define CSR_HENVCFG		0x60a
 #endif
+#ifndef CSR_SENVCFG
+#define CSR_SENVCFG		0x10a
+#endif
 
 #ifndef HGATP_MODE_SV57X4
 #define HGATP_MODE_SV57X4	_AC(10, UL)

@@ -13,6 +13,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/task_work.h>
 #include <linux/vtime.h>
 #include <asm/cacheflush.h>
 
@@ -111,6 +112,7 @@ static void vcpu_load(struct rvkvm_vcpu *vcpu)
 	csr_write(CSR_HVIP, c->hvip);
 	vcpu->arch.hvip_written = c->hvip;
 	csr_write(CSR_VSATP, c->vsatp);
+	vcpu->arch.host_senvcfg = csr_swap(CSR_SENVCFG, c->senvcfg);
 	csr_write(CSR_HENVCFG, 0);
 	csr_write(CSR_HTIMEDELTA, vm->arch.time_delta);
 	csr_write(CSR_HGATP, rvkvm_hgatp(vm));
@@ -151,6 +153,8 @@ static void vcpu_put(struct rvkvm_vcpu *vcpu)
 	c->vstval = csr_read(CSR_VSTVAL);
 	c->hvip = csr_read(CSR_HVIP);
 	c->vsatp = csr_read(CSR_VSATP);
+	/* It governs host U-mode too (cache-block ops, FIOM). */
+	c->senvcfg = csr_swap(CSR_SENVCFG, vcpu->arch.host_senvcfg);
 
 	/* Guest FP is saved only when the guest wrote it. */
 	if ((g->sstatus & SR_FS) == SR_FS_DIRTY) {
@@ -229,9 +233,12 @@ static __always_inline void guest_enter_accounting(void)
 		rcu_note_context_switch(false);
 }
 
-static __always_inline void guest_exit_accounting(void)
+/*
+ * Time: called after the interrupt that ended the guest has run, so that
+ * its tick still finds PF_VCPU and counts as guest time.
+ */
+static __always_inline void guest_exit_timing(void)
 {
-	context_tracking_guest_exit();
 	if (vtime_accounting_enabled_this_cpu())
 		vtime_guest_exit(current);
 	else
@@ -264,6 +271,7 @@ static int run_loaded(struct rvkvm_vcpu *vcpu)
 		/* Guest mode visible before we look for work: pairs with kick. */
 		smp_mb();
 		if (signal_pending(current) || need_resched() ||
+		    task_work_pending(current) ||
 		    (READ_ONCE(vcpu->requests) & ~LOOP_REQS) ||
 		    rvkvm_vmid_stale(vm) || READ_ONCE(vcpu->arch.stopped)) {
 			WRITE_ONCE(vcpu->mode, RVKVM_OUTSIDE_GUEST);
@@ -279,7 +287,7 @@ static int run_loaded(struct rvkvm_vcpu *vcpu)
 		rvkvm_switch_to_guest(&vcpu->arch.sw);
 		read_trap(vcpu);
 		WRITE_ONCE(vcpu->mode, RVKVM_OUTSIDE_GUEST);
-		guest_exit_accounting();
+		context_tracking_guest_exit();
 
 		if (shared)
 			shared_save(vcpu);
@@ -289,8 +297,12 @@ static int run_loaded(struct rvkvm_vcpu *vcpu)
 			/* A host interrupt: let it run, then go straight back. */
 			vcpu->stats.irq_exits++;
 			local_irq_enable();
+			local_irq_disable();
+			guest_exit_timing();
+			local_irq_enable();
 			continue;
 		}
+		guest_exit_timing();
 		if (rvkvm_exit_fast(vcpu)) {
 			vcpu->stats.fast_reentries++;
 			local_irq_enable();
@@ -329,12 +341,13 @@ int rvkvm_arch_vcpu_run(struct rvkvm_vcpu *vcpu)
 
 	for (;;) {
 		/*
-		 * What xfer_to_guest_mode_handle_work() would do. The handlers
-		 * of notify-resume work are not exported: let the return to
-		 * userspace run them.
+		 * What xfer_to_guest_mode_handle_work() would do, but its
+		 * notify-resume handlers are not exported. Task work is left
+		 * to the return to userspace; rseq and memcg-throttle requests
+		 * wait for it (every context switch raises rseq's, so leaving
+		 * for it would end KVM_RUN after each WFI sleep).
 		 */
-		if (signal_pending(current) ||
-		    test_thread_flag(TIF_NOTIFY_RESUME)) {
+		if (signal_pending(current) || task_work_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
 			vcpu->stats.signal_exits++;
 			return -EINTR;

@@ -4,10 +4,16 @@
  * run_guest.S) in a fresh VM and asserts the exits it causes and how their
  * completions reach the guest.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <linux/rseq.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -329,6 +335,213 @@ out:
 	vmm_close(&v);
 }
 
+/*
+ * senvcfg has no VS copy: the guest's writes reach the real register, which
+ * also governs host U-mode. The guest keeps its value across exits and the
+ * next VM on the same hart starts from 0. 6.1's kvm.ko does not switch it:
+ * there the next VM reads the last guest's value.
+ */
+static void test_senvcfg(void)
+{
+	unsigned long long got;
+	cpu_set_t one, all;
+	struct vmm a, b;
+
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	if (open_guest(&a, g_envcfg_set, "run/senvcfg-set"))
+		goto out;
+	if (run_to_report(&a, 11, "run/senvcfg-set"))
+		kt_check(a.run->riscv_sbi.args[0] == 1, "run/senvcfg-set-reads-back",
+			 "senvcfg %#llx",
+			 (unsigned long long)a.run->riscv_sbi.args[0]);
+	if (run_to_report(&a, 12, "run/senvcfg-kept"))
+		kt_check(a.run->riscv_sbi.args[0] == 1,
+			 "run/senvcfg-kept-across-exit", "senvcfg %#llx",
+			 (unsigned long long)a.run->riscv_sbi.args[0]);
+	if (!open_guest(&b, g_envcfg_get, "run/senvcfg-fresh-vm")) {
+		if (run_to_report(&b, 13, "run/senvcfg-fresh-vm")) {
+			got = b.run->riscv_sbi.args[0];
+			kt_check(got == (intree ? 1 : 0),
+				 "run/senvcfg-not-inherited",
+				 "a fresh guest on the same hart reads %#llx (%s)",
+				 got, intree ? "6.1 leaves the last guest's" :
+					       "want its reset value 0");
+		}
+		vmm_close(&b);
+	}
+	vmm_close(&a);
+out:
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
+/* This thread's user, system and guest time, in clock ticks. */
+static bool thread_times(long t[3])
+{
+	FILE *f = fopen("/proc/thread-self/stat", "r");
+	char buf[1024], *p = NULL, *tok, *save;
+	int field = 2;
+
+	if (f && fgets(buf, sizeof(buf), f))
+		p = strrchr(buf, ')');
+	if (f)
+		fclose(f);
+	if (!p)
+		return false;
+	/* Fields after the command name start at 3 (state). */
+	for (tok = strtok_r(p + 1, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		field++;
+		if (field == 14)
+			t[0] = atol(tok);
+		else if (field == 15)
+			t[1] = atol(tok);
+		else if (field == 43) {
+			t[2] = atol(tok);
+			return true;
+		}
+	}
+	return false;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * A guest spinning for a second: the ticks that interrupt it count as guest
+ * time (and in user time), not as the host's system time.
+ */
+static void test_guest_time(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { .it_interval = { .tv_usec = 100000 },
+				.it_value = { .tv_usec = 100000 } };
+	struct itimerval off = { };
+	long t0[3], t1[3];
+	struct vmm v;
+	double end;
+	int rc, e;
+
+	if (open_guest(&v, g_spin, "run/guest-time"))
+		return;
+	sigaction(SIGALRM, &sa, NULL);
+	if (!kt_check(thread_times(t0), "run/guest-time-stat",
+		      "cannot read /proc/thread-self/stat")) {
+		vmm_close(&v);
+		return;
+	}
+	setitimer(ITIMER_REAL, &it, NULL);
+	end = now_s() + 1;
+	do {
+		rc = vmm_run_once(&v);
+		e = errno;
+	} while (rc == -1 && e == EINTR && now_s() < end);
+	setitimer(ITIMER_REAL, &off, NULL);
+	thread_times(t1);
+	kt_check(rc == -1 && e == EINTR && t1[2] - t0[2] > t1[1] - t0[1],
+		 "run/guest-time",
+		 "rc=%d errno=%s; ticks: %ld guest, %ld system, %ld user", rc,
+		 strerrorname(e), t1[2] - t0[2], t1[1] - t0[1], t1[0] - t0[0]);
+	vmm_close(&v);
+}
+
+/*
+ * 20 WFI sleeps until the guest's timer: each is a context switch, which
+ * raises rseq's notify-resume flag; that must not end KVM_RUN (signals and
+ * task work do), so no wake-up returns to the VMM. The alarm bounds a
+ * wake-up that never comes.
+ */
+#define RSEQ_SIG_TEST	0x0bad0bad
+
+static void test_wfi_stays_in_kernel(void)
+{
+	static _Alignas(32) struct rseq rs;
+	long reg;
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { .it_value = { .tv_sec = 10 } };
+	struct itimerval off = { };
+	int rc, e, eintr = 0;
+	struct vmm v;
+	double end;
+
+	if (open_guest(&v, g_wfi_timer, "run/wfi-timer"))
+		return;
+	vmm_set_reg(&v, VMM_REG_A(0), 20);
+	/* Make sure the thread has rseq, whether or not libc registered it. */
+	reg = syscall(__NR_rseq, &rs, sizeof(rs), 0, RSEQ_SIG_TEST);
+	kt_check(reg == 0 || errno == EBUSY, "run/wfi-timer-rseq",
+		 "rseq registration: %s", strerrorname(errno));
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	end = now_s() + 10;
+	while ((rc = vmm_run_once(&v)) == -1 && (e = errno) == EINTR &&
+	       now_s() < end)
+		eintr++;
+	setitimer(ITIMER_REAL, &off, NULL);
+	kt_check(rc == 0 && v.run->exit_reason == KVM_EXIT_RISCV_SBI &&
+		 v.run->riscv_sbi.extension_id == SBI_EXT_TEST &&
+		 v.run->riscv_sbi.function_id == 14, "run/wfi-timer",
+		 "rc=%d errno=%s exit=%u pc=%#llx, %llu sleeps left", rc,
+		 rc ? strerrorname(e) : "-", v.run->exit_reason,
+		 (unsigned long long)vmm_get_reg(&v, VMM_REG_PC),
+		 (unsigned long long)vmm_get_reg(&v, CORE_REG(9)));
+	kt_check(eintr == 0, "run/wfi-wakeups-stay-in-kernel",
+		 "%d KVM_RUNs ended with EINTR in 20 wake-ups", eintr);
+	if (reg == 0)
+		syscall(__NR_rseq, &rs, sizeof(rs), RSEQ_FLAG_UNREGISTER,
+			RSEQ_SIG_TEST);
+	vmm_close(&v);
+}
+
+/*
+ * WFI in guest U-mode is illegal for the guest, as U-mode WFI is natively:
+ * its trap handler sees scause 2 at the WFI. 6.1's kvm.ko sleeps in it
+ * until a signal.
+ */
+static void test_wfi_user(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { .it_value = { .tv_usec = 300000 } };
+	struct itimerval off = { };
+	unsigned long long cause, epc;
+	uint32_t insn = 0;
+	struct vmm v;
+	int rc, e;
+
+	if (open_guest(&v, g_wfi_user, "run/wfi-user"))
+		return;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	rc = vmm_run_once(&v);
+	e = errno;
+	setitimer(ITIMER_REAL, &off, NULL);
+	if (intree) {
+		kt_check(rc == -1 && e == EINTR, "run/wfi-user",
+			 "6.1 sleeps in a U-mode WFI: rc=%d errno=%s", rc,
+			 strerrorname(e));
+		vmm_close(&v);
+		return;
+	}
+	cause = v.run->riscv_sbi.args[0];
+	epc = v.run->riscv_sbi.args[1];
+	if (epc >= GUEST_RAM && epc - GUEST_RAM + 4 <= v.mem_size)
+		memcpy(&insn, (char *)v.mem + (epc - GUEST_RAM), 4);
+	kt_check(rc == 0 && v.run->exit_reason == KVM_EXIT_RISCV_SBI &&
+		 v.run->riscv_sbi.function_id == 15 && cause == 2 &&
+		 insn == 0x10500073, "run/wfi-user",
+		 "rc=%d errno=%s exit=%u scause=%llu sepc=%#llx insn=%#x", rc,
+		 rc ? strerrorname(e) : "-", v.run->exit_reason, cause, epc,
+		 insn);
+	vmm_close(&v);
+}
+
 int main(int argc, char **argv)
 {
 	dev = argc > 1 ? argv[1] : "/dev/kvm";
@@ -342,5 +555,9 @@ int main(int argc, char **argv)
 	test_signal_and_immediate_exit();
 	test_signal_mask();
 	test_follows_host_mm();
+	test_senvcfg();
+	test_guest_time();
+	test_wfi_stays_in_kernel();
+	test_wfi_user();
 	return kt_exit_code();
 }

@@ -109,5 +109,80 @@ g_peek:
 	report	10
 	j	1b
 
+/* senvcfg has no VS copy: set FIOM, read it back, again after an exit. */
+#define CSR_SENVCFG	0x10a
+	.globl	g_envcfg_set
+g_envcfg_set:
+	csrwi	CSR_SENVCFG, 1
+	csrr	a0, CSR_SENVCFG
+	report	11
+	csrr	a0, CSR_SENVCFG
+	report	12
+1:	j	1b
+
+/* What senvcfg reads in a fresh guest. */
+	.globl	g_envcfg_get
+g_envcfg_get:
+	csrr	a0, CSR_SENVCFG
+	report	13
+1:	j	1b
+
+/* A guest that only spins. */
+	.globl	g_spin
+g_spin:
+1:	j	1b
+
+/*
+ * a0 times: set the SBI timer 1 ms (10^4 ticks at QEMU's 10 MHz) ahead,
+ * WFI with interrupts disabled, then open them to take the timer
+ * interrupt, as Linux's idle loop does; then report.
+ */
+#define SBI_EXT_TIME	0x54494d45
+#define SIE_STIE	0x20
+	.globl	g_wfi_timer
+g_wfi_timer:
+	mv	s1, a0
+	lla	t0, 3f
+	csrw	stvec, t0
+	li	t0, SIE_STIE
+	csrs	sie, t0
+1:	rdtime	a0
+	li	t0, 10000
+	add	a0, a0, t0
+	li	a7, SBI_EXT_TIME
+	li	a6, 0
+	ecall
+2:	wfi
+	csrsi	sstatus, 2
+	csrci	sstatus, 2
+	j	2b
+	.balign	4
+3:	addi	s1, s1, -1
+	bnez	s1, 1b
+	li	a0, -1
+	li	a7, SBI_EXT_TIME
+	li	a6, 0
+	ecall
+	report	14
+1:	j	1b
+
+/* WFI in U-mode: the guest's own trap handler reports scause and sepc. */
+	.globl	g_wfi_user
+g_wfi_user:
+	lla	t0, 2f
+	csrw	stvec, t0
+	lla	t0, 1f
+	csrw	sepc, t0
+	li	t0, 0x100
+	csrc	sstatus, t0
+	sret
+1:	wfi
+	j	1b
+	.balign	4
+2:	csrr	a0, scause
+	csrr	a1, sepc
+	report	15
+3:	j	3b
+
 	.globl	guest_end
 guest_end:
