@@ -122,6 +122,7 @@ struct rvkvm_vcpu_arch {
 	bool stopped;
 
 	int last_exit_cpu;
+	u64 serial;			/* unique among all vCPUs ever made */
 	unsigned long hgatp_vmid;	/* VMID in hgatp while loaded */
 	unsigned long host_senvcfg;	/* while loaded */
 };

@@ -6,6 +6,7 @@
  * (the fast loop); everything else saves state and is handled outside.
  */
 
+#include <linux/atomic.h>
 #include <linux/context_tracking.h>
 #include <linux/hrtimer.h>
 #include <linux/percpu.h>
@@ -29,7 +30,9 @@
 #define GUEST_HSTATUS	((2UL << HSTATUS_VSXL_SHIFT) | HSTATUS_SPV | \
 			 HSTATUS_SPVP | HSTATUS_VTW)
 
-static DEFINE_PER_CPU(struct rvkvm_vcpu *, loaded_vcpu);
+/* Which vCPU ran here last, by a number no other vCPU ever gets. */
+static DEFINE_PER_CPU(u64, last_vcpu_serial);
+static atomic64_t vcpu_serial = ATOMIC64_INIT(0);
 
 /* Requests the loaded loop handles itself, without leaving the window. */
 #define LOOP_REQS	(BIT(RVKVM_REQ_VMID) | BIT(RVKVM_REQ_TLB_FLUSH) | \
@@ -81,6 +84,7 @@ int rvkvm_arch_vcpu_init(struct rvkvm_vcpu *vcpu)
 	spin_lock_init(&vcpu->arch.irq_lock);
 	vcpu->arch.isa = rvkvm_isa_host_allowed();
 	vcpu->arch.last_exit_cpu = -1;
+	vcpu->arch.serial = atomic64_inc_return(&vcpu_serial);
 	rvkvm_timer_init(vcpu);
 	rvkvm_arch_vcpu_reset(vcpu);
 	return 0;
@@ -127,6 +131,18 @@ static void vcpu_load(struct rvkvm_vcpu *vcpu)
 		rvkvm_tlb_flush_vm_local(vm);
 		rvkvm_hfence_vvma_all();
 	}
+	/*
+	 * VS-stage entries carry the VM's VMID, not the vCPU's: another vCPU
+	 * of it that ran here may have left entries its guest since fenced
+	 * only on the harts it knew of, and its fence.i reached only its own
+	 * hart. Neither may leak into this vCPU.
+	 */
+	if (vcpu->arch.last_exit_cpu != cpu ||
+	    __this_cpu_read(last_vcpu_serial) != vcpu->arch.serial) {
+		__this_cpu_write(last_vcpu_serial, vcpu->arch.serial);
+		rvkvm_hfence_vvma_all();
+		local_flush_icache_all();
+	}
 
 	if (rvkvm_hw.fpu) {
 		rvkvm_fp_save(&vcpu->arch.host_fp);
@@ -135,7 +151,6 @@ static void vcpu_load(struct rvkvm_vcpu *vcpu)
 	}
 
 	WRITE_ONCE(vcpu->cpu, cpu);
-	this_cpu_write(loaded_vcpu, vcpu);
 }
 
 /* Save the guest's state and give the CPU back to the host. */
@@ -172,7 +187,6 @@ static void vcpu_put(struct rvkvm_vcpu *vcpu)
 	csr_write(CSR_VSIE, 0);
 
 	vcpu->arch.last_exit_cpu = smp_processor_id();
-	this_cpu_write(loaded_vcpu, NULL);
 	WRITE_ONCE(vcpu->cpu, -1);
 }
 
