@@ -102,6 +102,9 @@ static void vcpu_load(struct rvkvm_vcpu *vcpu)
 	struct rvkvm_vm *vm = vcpu->vm;
 	int cpu = smp_processor_id();
 	bool shared = rvkvm_dev_is_fallback();
+	bool migrated = vcpu->arch.last_exit_cpu != cpu;
+	bool other_vcpu = __this_cpu_read(last_vcpu_serial) !=
+			  vcpu->arch.serial;
 
 	/* Another hypervisor may have rewritten the delegation: re-assert. */
 	rvkvm_arch_cpu_enable(true);
@@ -127,20 +130,18 @@ static void vcpu_load(struct rvkvm_vcpu *vcpu)
 	 * vCPU ran elsewhere; a VMID shared with another hypervisor may hold
 	 * its entries. Without VMIDs every VM is VMID 0.
 	 */
-	if (shared || !rvkvm_hw.vmid_bits || vcpu->arch.last_exit_cpu != cpu) {
+	if (shared || !rvkvm_hw.vmid_bits || migrated)
 		rvkvm_tlb_flush_vm_local(vm);
-		rvkvm_hfence_vvma_all();
-	}
 	/*
 	 * VS-stage entries carry the VM's VMID, not the vCPU's: another vCPU
 	 * of it that ran here may have left entries its guest since fenced
 	 * only on the harts it knew of, and its fence.i reached only its own
 	 * hart. Neither may leak into this vCPU.
 	 */
-	if (vcpu->arch.last_exit_cpu != cpu ||
-	    __this_cpu_read(last_vcpu_serial) != vcpu->arch.serial) {
-		__this_cpu_write(last_vcpu_serial, vcpu->arch.serial);
+	if (shared || !rvkvm_hw.vmid_bits || migrated || other_vcpu)
 		rvkvm_hfence_vvma_all();
+	if (migrated || other_vcpu) {
+		__this_cpu_write(last_vcpu_serial, vcpu->arch.serial);
 		local_flush_icache_all();
 	}
 

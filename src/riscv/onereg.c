@@ -357,20 +357,12 @@ static void guest_sip_set(struct rvkvm_vcpu *vcpu, unsigned long sip)
 		IRQ_VS_SOFT, IRQ_VS_TIMER, IRQ_VS_EXT,
 	};
 	unsigned long hvip = (sip << VS_TO_S_SHIFT) & VS_IRQS;
-	unsigned long flags;
 	unsigned int i;
 
 	vcpu->arch.csr.hvip = (vcpu->arch.csr.hvip & ~VS_IRQS) | hvip;
-	/* Injectors update the same words from other threads and the timer. */
-	spin_lock_irqsave(&vcpu->arch.irq_lock, flags);
-	for (i = 0; i < ARRAY_SIZE(irqs); i++) {
-		if (hvip & BIT(irqs[i]))
-			__set_bit(irqs[i], &vcpu->arch.irqs_pending);
-		else
-			__clear_bit(irqs[i], &vcpu->arch.irqs_pending);
-		__set_bit(irqs[i], &vcpu->arch.irqs_pending_mask);
-	}
-	spin_unlock_irqrestore(&vcpu->arch.irq_lock, flags);
+	/* As an injector would, so that it serialises with the others. */
+	for (i = 0; i < ARRAY_SIZE(irqs); i++)
+		rvkvm_irq_set(vcpu, irqs[i], hvip & BIT(irqs[i]));
 }
 
 /* Where a general CSR other than sip lives. */

@@ -230,18 +230,32 @@ static void on_alarm(int sig)
 {
 }
 
-static void test_signal_and_immediate_exit(void)
+/*
+ * SIGALRM in usec microseconds, then every period_us if that is not 0;
+ * alarm_us(0, 0) disarms. No SA_RESTART: the signal must end KVM_RUN.
+ */
+static void alarm_us(long usec, long period_us)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	struct itimerval it = { .it_value = { .tv_usec = 200000 } };
+	struct itimerval it = {
+		.it_value = { .tv_sec = usec / 1000000,
+			      .tv_usec = usec % 1000000 },
+		.it_interval = { .tv_sec = period_us / 1000000,
+				 .tv_usec = period_us % 1000000 },
+	};
+
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void test_signal_and_immediate_exit(void)
+{
 	struct vmm v;
 	int rc;
 
 	if (open_guest(&v, g_wfi, "run/signal-in-wfi"))
 		return;
-	/* No SA_RESTART: the signal must end KVM_RUN with EINTR. */
-	sigaction(SIGALRM, &sa, NULL);
-	setitimer(ITIMER_REAL, &it, NULL);
+	alarm_us(200000, 0);
 	rc = vmm_run_once(&v);
 	kt_check(rc == -1 && errno == EINTR &&
 		 v.run->exit_reason == KVM_EXIT_INTR, "run/signal-in-wfi",
@@ -264,8 +278,6 @@ static void test_signal_and_immediate_exit(void)
  */
 static void test_signal_mask(void)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
-	struct itimerval it = { .it_value = { .tv_usec = 100000 } };
 	struct {
 		struct kvm_signal_mask m;
 		unsigned char set[8];
@@ -283,11 +295,10 @@ static void test_signal_mask(void)
 	rc = ioctl(v.vcpu, KVM_SET_SIGNAL_MASK, &km);
 	kt_check(rc == 0, "run/signal-mask-set", "%s", strerrorname(errno));
 
-	sigaction(SIGALRM, &sa, NULL);
 	sigemptyset(&block);
 	sigaddset(&block, SIGALRM);
 	sigprocmask(SIG_BLOCK, &block, NULL);
-	setitimer(ITIMER_REAL, &it, NULL);
+	alarm_us(100000, 0);
 	rc = vmm_run_once(&v);
 	kt_check(rc == -1 && errno == EINTR &&
 		 v.run->exit_reason == KVM_EXIT_INTR, "run/signal-mask-kicks",
@@ -420,10 +431,6 @@ static double now_s(void)
  */
 static void test_guest_time(void)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
-	struct itimerval it = { .it_interval = { .tv_usec = 100000 },
-				.it_value = { .tv_usec = 100000 } };
-	struct itimerval off = { };
 	long t0[3], t1[3];
 	struct vmm v;
 	double end;
@@ -431,19 +438,18 @@ static void test_guest_time(void)
 
 	if (open_guest(&v, g_spin, "run/guest-time"))
 		return;
-	sigaction(SIGALRM, &sa, NULL);
 	if (!kt_check(thread_times(t0), "run/guest-time-stat",
 		      "cannot read /proc/thread-self/stat")) {
 		vmm_close(&v);
 		return;
 	}
-	setitimer(ITIMER_REAL, &it, NULL);
+	alarm_us(100000, 100000);
 	end = now_s() + 1;
 	do {
 		rc = vmm_run_once(&v);
 		e = errno;
 	} while (rc == -1 && e == EINTR && now_s() < end);
-	setitimer(ITIMER_REAL, &off, NULL);
+	alarm_us(0, 0);
 	thread_times(t1);
 	kt_check(rc == -1 && e == EINTR && t1[2] - t0[2] > t1[1] - t0[1],
 		 "run/guest-time",
@@ -464,9 +470,6 @@ static void test_wfi_stays_in_kernel(void)
 {
 	static _Alignas(32) struct rseq rs;
 	long reg;
-	struct sigaction sa = { .sa_handler = on_alarm };
-	struct itimerval it = { .it_value = { .tv_sec = 10 } };
-	struct itimerval off = { };
 	int rc, e, eintr = 0;
 	struct vmm v;
 	double end;
@@ -478,13 +481,12 @@ static void test_wfi_stays_in_kernel(void)
 	reg = syscall(__NR_rseq, &rs, sizeof(rs), 0, RSEQ_SIG_TEST);
 	kt_check(reg == 0 || errno == EBUSY, "run/wfi-timer-rseq",
 		 "rseq registration: %s", strerrorname(errno));
-	sigaction(SIGALRM, &sa, NULL);
-	setitimer(ITIMER_REAL, &it, NULL);
+	alarm_us(10000000, 0);
 	end = now_s() + 10;
 	while ((rc = vmm_run_once(&v)) == -1 && (e = errno) == EINTR &&
 	       now_s() < end)
 		eintr++;
-	setitimer(ITIMER_REAL, &off, NULL);
+	alarm_us(0, 0);
 	kt_check(rc == 0 && v.run->exit_reason == KVM_EXIT_RISCV_SBI &&
 		 v.run->riscv_sbi.extension_id == SBI_EXT_TEST &&
 		 v.run->riscv_sbi.function_id == 14, "run/wfi-timer",
@@ -507,9 +509,6 @@ static void test_wfi_stays_in_kernel(void)
  */
 static void test_wfi_user(void)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
-	struct itimerval it = { .it_value = { .tv_usec = 300000 } };
-	struct itimerval off = { };
 	unsigned long long cause, epc;
 	uint32_t insn = 0;
 	struct vmm v;
@@ -517,11 +516,10 @@ static void test_wfi_user(void)
 
 	if (open_guest(&v, g_wfi_user, "run/wfi-user"))
 		return;
-	sigaction(SIGALRM, &sa, NULL);
-	setitimer(ITIMER_REAL, &it, NULL);
+	alarm_us(300000, 0);
 	rc = vmm_run_once(&v);
 	e = errno;
-	setitimer(ITIMER_REAL, &off, NULL);
+	alarm_us(0, 0);
 	if (intree) {
 		kt_check(rc == -1 && e == EINTR, "run/wfi-user",
 			 "6.1 sleeps in a U-mode WFI: rc=%d errno=%s", rc,
