@@ -51,9 +51,15 @@ struct rvkvm_guest_csr {
 	unsigned long senvcfg;
 };
 
+/*
+ * Without Sstc the hrtimer raises VSTIP through hvip at next_cycles. With
+ * Sstc, vstimecmp does that in hardware while the vCPU is loaded; the
+ * hrtimer only wakes a vCPU sleeping in WFI.
+ */
 struct rvkvm_timer {
 	struct hrtimer hrt;
 	u64 next_cycles;		/* compare value, U64_MAX when off */
+	u64 hw_cmp;			/* vstimecmp as rvkvm last wrote it */
 	bool armed;
 };
 
@@ -103,6 +109,7 @@ struct rvkvm_vcpu_arch {
 
 	/* ONE_REG CONFIG */
 	unsigned long isa;		/* single letters: bit ('x' - 'a') */
+	unsigned long ext;		/* multi-letter: RVKVM_EXT_* */
 	unsigned long mvendorid, marchid, mimpid;
 
 	struct rvkvm_hsm_start hsm_start;
@@ -126,6 +133,12 @@ struct rvkvm_vcpu_arch {
 	unsigned long hgatp_vmid;	/* VMID in hgatp while loaded */
 	unsigned long host_senvcfg;	/* while loaded */
 };
+
+/* Multi-letter extensions a vCPU can be given (vcpu->arch.ext). */
+#define RVKVM_EXT_SSTC		BIT(0)
+
+/* A macro: struct rvkvm_vcpu is not complete yet here. */
+#define rvkvm_vcpu_has_sstc(vcpu)	(!!((vcpu)->arch.ext & RVKVM_EXT_SSTC))
 
 /* riscv/vmid.c tlb.c */
 int rvkvm_vmid_init(void);
@@ -179,11 +192,18 @@ int rvkvm_insn_virtual(struct rvkvm_vcpu *vcpu);
 int rvkvm_irq_set(struct rvkvm_vcpu *vcpu, unsigned int irq, bool level);
 void rvkvm_irq_flush(struct rvkvm_vcpu *vcpu);
 void rvkvm_irq_sync(struct rvkvm_vcpu *vcpu);
-bool rvkvm_irq_pending(struct rvkvm_vcpu *vcpu);
+bool rvkvm_irq_pending(struct rvkvm_vcpu *vcpu, bool loaded);
 void rvkvm_timer_init(struct rvkvm_vcpu *vcpu);
 void rvkvm_timer_set(struct rvkvm_vcpu *vcpu, u64 cycles);
 void rvkvm_timer_cancel(struct rvkvm_vcpu *vcpu);
 u64 rvkvm_timer_now(struct rvkvm_vm *vm);
+void rvkvm_timer_use_sstc(struct rvkvm_vcpu *vcpu, bool on);
+void rvkvm_timer_load(struct rvkvm_vcpu *vcpu);
+void rvkvm_timer_put(struct rvkvm_vcpu *vcpu);
+bool rvkvm_timer_due(struct rvkvm_vcpu *vcpu);
+bool rvkvm_timer_due_loaded(struct rvkvm_vcpu *vcpu);
+void rvkvm_timer_block(struct rvkvm_vcpu *vcpu);
+void rvkvm_timer_unblock(struct rvkvm_vcpu *vcpu);
 
 /* riscv/sbi.c: like rvkvm_exit_handle; the fast one true when handled */
 int rvkvm_sbi_ecall(struct rvkvm_vcpu *vcpu);
@@ -192,6 +212,7 @@ void rvkvm_sbi_hsm_start_apply(struct rvkvm_vcpu *vcpu);
 
 /* riscv/onereg.c */
 unsigned long rvkvm_isa_host_allowed(void);
+unsigned long rvkvm_ext_host_allowed(void);
 int rvkvm_onereg_get(struct rvkvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int rvkvm_onereg_set(struct rvkvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int rvkvm_onereg_list(struct rvkvm_vcpu *vcpu, struct kvm_reg_list __user *ul);

@@ -15,6 +15,9 @@
 #ifndef CSR_SENVCFG
 #define CSR_SENVCFG		0x10a
 #endif
+#ifndef CSR_VSTIMECMP
+#define CSR_VSTIMECMP		0x24d
+#endif
 
 #ifndef HGATP_MODE_SV57X4
 #define HGATP_MODE_SV57X4	_AC(10, UL)

@@ -83,6 +83,7 @@ int rvkvm_arch_vcpu_init(struct rvkvm_vcpu *vcpu)
 	spin_lock_init(&vcpu->arch.mp_lock);
 	spin_lock_init(&vcpu->arch.irq_lock);
 	vcpu->arch.isa = rvkvm_isa_host_allowed();
+	vcpu->arch.ext = rvkvm_ext_host_allowed();
 	vcpu->arch.last_exit_cpu = -1;
 	vcpu->arch.serial = atomic64_inc_return(&vcpu_serial);
 	rvkvm_timer_init(vcpu);
@@ -120,8 +121,9 @@ static void vcpu_load(struct rvkvm_vcpu *vcpu)
 	vcpu->arch.hvip_written = c->hvip;
 	csr_write(CSR_VSATP, c->vsatp);
 	vcpu->arch.host_senvcfg = csr_swap(CSR_SENVCFG, c->senvcfg);
-	csr_write(CSR_HENVCFG, 0);
+	csr_write(CSR_HENVCFG, rvkvm_vcpu_has_sstc(vcpu) ? ENVCFG_STCE : 0);
 	csr_write(CSR_HTIMEDELTA, vm->arch.time_delta);
+	rvkvm_timer_load(vcpu);
 	csr_write(CSR_HGATP, rvkvm_hgatp(vm));
 	vcpu->arch.hgatp_vmid = READ_ONCE(vm->arch.vmid.vmid);
 
@@ -169,6 +171,7 @@ static void vcpu_put(struct rvkvm_vcpu *vcpu)
 	c->vstval = csr_read(CSR_VSTVAL);
 	c->hvip = csr_read(CSR_HVIP);
 	c->vsatp = csr_read(CSR_VSATP);
+	rvkvm_timer_put(vcpu);
 	/* It governs host U-mode too (cache-block ops, FIOM). */
 	c->senvcfg = csr_swap(CSR_SENVCFG, vcpu->arch.host_senvcfg);
 

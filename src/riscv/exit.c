@@ -72,8 +72,7 @@ bool rvkvm_exit_fast(struct rvkvm_vcpu *vcpu)
 		/* WFI with an interrupt already pending completes at once. */
 		if (t->insn == RVKVM_INSN_WFI &&
 		    (vcpu->arch.sw.guest.sstatus & SR_SPP) &&
-		    (READ_ONCE(vcpu->arch.irqs_pending) &
-		     (csr_read(CSR_VSIE) << 1))) {
+		    rvkvm_irq_pending(vcpu, true)) {
 			vcpu->stats.wfi_exits++;
 			vcpu->arch.sw.guest.sepc += 4;
 			return true;

@@ -127,7 +127,9 @@ int rvkvm_arch_probe(void)
 	rvkvm_hw.vmid_bits = p.vmid_bits;
 	if ((1UL << p.vmid_bits) < num_possible_cpus())
 		rvkvm_hw.vmid_bits = 0;
-	rvkvm_hw.sstc = rvkvm_cpu_has_sstc() && (p.henvcfg & ENVCFG_STCE);
+	/* vstimecmp is one register only on RV64 (RV32 splits it). */
+	rvkvm_hw.sstc = IS_ENABLED(CONFIG_64BIT) && rvkvm_cpu_has_sstc() &&
+			(p.henvcfg & ENVCFG_STCE);
 	rvkvm_hw.svpbmt = rvkvm_cpu_has_svpbmt() && (p.henvcfg & ENVCFG_PBMTE);
 	rvkvm_hw.sbi_version = sbi_spec_version;
 	rvkvm_hw.fpu = __riscv_isa_extension_available(NULL, RISCV_ISA_EXT_f) ||

@@ -155,15 +155,18 @@ static int wfi(struct rvkvm_vcpu *vcpu)
 {
 	vcpu->arch.sw.guest.sepc += 4;
 	vcpu->stats.wfi_exits++;
-	if (rvkvm_irq_pending(vcpu))
+	if (rvkvm_irq_pending(vcpu, false))
 		return 1;
 	vcpu->stats.halts++;
+	rvkvm_timer_block(vcpu);
 	/* Signals and requests are looked at again by the run loop. */
 	rcuwait_wait_event(&vcpu->wait,
-			   rvkvm_irq_pending(vcpu) || signal_pending(current) ||
+			   rvkvm_irq_pending(vcpu, false) ||
+			   signal_pending(current) ||
 			   READ_ONCE(vcpu->requests) ||
 			   READ_ONCE(vcpu->arch.stopped),
 			   TASK_INTERRUPTIBLE);
+	rvkvm_timer_unblock(vcpu);
 	return 1;
 }
 

@@ -70,9 +70,24 @@ void rvkvm_irq_sync(struct rvkvm_vcpu *vcpu)
 	spin_unlock(&vcpu->arch.irq_lock);
 }
 
-/* Whether an interrupt the guest enabled is pending (WFI wake-up). */
-bool rvkvm_irq_pending(struct rvkvm_vcpu *vcpu)
+/*
+ * Whether an interrupt the guest enabled is pending (WFI wake-up). With
+ * @loaded the vCPU's state is on this CPU, interrupts off; otherwise it is
+ * in memory. Sstc's timer interrupt is in neither hvip nor irqs_pending.
+ */
+bool rvkvm_irq_pending(struct rvkvm_vcpu *vcpu, bool loaded)
 {
-	return READ_ONCE(vcpu->arch.irqs_pending) & VS_IRQS &
-	       (READ_ONCE(vcpu->arch.csr.vsie) << 1);
+	unsigned long pending = READ_ONCE(vcpu->arch.irqs_pending) & VS_IRQS;
+	unsigned long vsie;
+
+	if (loaded) {
+		vsie = csr_read(CSR_VSIE);
+		if (rvkvm_timer_due_loaded(vcpu))
+			pending |= BIT(IRQ_VS_TIMER);
+	} else {
+		vsie = READ_ONCE(vcpu->arch.csr.vsie);
+		if (rvkvm_timer_due(vcpu))
+			pending |= BIT(IRQ_VS_TIMER);
+	}
+	return pending & (vsie << 1);
 }

@@ -23,6 +23,7 @@
 #include <asm/timex.h>
 
 #include <rvkvm/riscv_csr.h>
+#include <rvkvm/riscv_hw.h>
 #include <rvkvm/rvkvm.h>
 #include <uapi/rvkvm/kvm_compat.h>
 
@@ -41,7 +42,7 @@
 #define NR_CSR		10	/* sstatus..scounteren, general sub-type */
 #define NR_TIMER	4	/* frequency, time, compare, state */
 #define NR_FP		33	/* f0..f31, fcsr */
-#define NR_ISA_EXT	(KVM_RISCV_ISA_EXT_M + 1)	/* the letters only */
+#define NR_ISA_EXT	(KVM_RISCV_ISA_EXT_SSTC + 1)
 
 #define CORE_PC		KVM_REG_RISCV_CORE_REG(regs.pc)
 #define CORE_MODE	KVM_REG_RISCV_CORE_REG(mode)
@@ -51,15 +52,23 @@
 #define VS_IRQS		(BIT(IRQ_VS_SOFT) | BIT(IRQ_VS_TIMER) | BIT(IRQ_VS_EXT))
 #define VS_TO_S_SHIFT	(IRQ_VS_SOFT - IRQ_S_SOFT)
 
-/* The ISA_EXT registers rvkvm has: the single letters, by register index. */
-static const u8 isa_ext_letter[NR_ISA_EXT] = {
-	[KVM_RISCV_ISA_EXT_A] = RISCV_ISA_EXT_a,
-	[KVM_RISCV_ISA_EXT_C] = RISCV_ISA_EXT_c,
-	[KVM_RISCV_ISA_EXT_D] = RISCV_ISA_EXT_d,
-	[KVM_RISCV_ISA_EXT_F] = RISCV_ISA_EXT_f,
-	[KVM_RISCV_ISA_EXT_H] = RISCV_ISA_EXT_h,
-	[KVM_RISCV_ISA_EXT_I] = RISCV_ISA_EXT_i,
-	[KVM_RISCV_ISA_EXT_M] = RISCV_ISA_EXT_m,
+/*
+ * The ISA_EXT registers rvkvm has, by register index: a single letter (its
+ * bit in vcpu->arch.isa) or a multi-letter extension (its bit in
+ * vcpu->arch.ext). An index with neither has no register.
+ */
+static const struct {
+	unsigned long isa;
+	unsigned long ext;
+} isa_exts[NR_ISA_EXT] = {
+	[KVM_RISCV_ISA_EXT_A] = { .isa = ISA(a) },
+	[KVM_RISCV_ISA_EXT_C] = { .isa = ISA(c) },
+	[KVM_RISCV_ISA_EXT_D] = { .isa = ISA(d) },
+	[KVM_RISCV_ISA_EXT_F] = { .isa = ISA(f) },
+	[KVM_RISCV_ISA_EXT_H] = { .isa = ISA(h) },
+	[KVM_RISCV_ISA_EXT_I] = { .isa = ISA(i) },
+	[KVM_RISCV_ISA_EXT_M] = { .isa = ISA(m) },
+	[KVM_RISCV_ISA_EXT_SSTC] = { .ext = RVKVM_EXT_SSTC },
 };
 
 /* Register types in the order KVM_GET_REG_LIST reports them. */
@@ -88,6 +97,12 @@ unsigned long rvkvm_isa_host_allowed(void)
 	if (!(allowed & ISA(f)))
 		allowed &= ~ISA(d);
 	return allowed;
+}
+
+/* Multi-letter extensions rvkvm can give a guest on this host. */
+unsigned long rvkvm_ext_host_allowed(void)
+{
+	return rvkvm_hw.sstc ? RVKVM_EXT_SSTC : 0;
 }
 
 static unsigned long type_nr(u64 type)
@@ -140,8 +155,11 @@ static bool reg_present(const struct rvkvm_vcpu *vcpu, u64 type,
 		return vcpu->arch.isa & ISA(d);
 	case KVM_REG_RISCV_ISA_EXT:
 		/* An extension the host lacks has no register at all. */
-		return __riscv_isa_extension_available(NULL,
-						       isa_ext_letter[idx]);
+		if (isa_exts[idx].ext)
+			return isa_exts[idx].ext & rvkvm_ext_host_allowed();
+		return isa_exts[idx].isa &&
+		       __riscv_isa_extension_available(NULL,
+						       __ffs(isa_exts[idx].isa));
 	}
 	return true;
 }
@@ -343,6 +361,9 @@ static unsigned long guest_sip_get(struct rvkvm_vcpu *vcpu)
 	unsigned long hvip = (vcpu->arch.csr.hvip & ~mask) |
 			     (READ_ONCE(vcpu->arch.irqs_pending) & mask);
 
+	/* With Sstc, sip.STIP is the comparator's output, read-only. */
+	if (rvkvm_timer_due(vcpu))
+		hvip |= BIT(IRQ_VS_TIMER);
 	return (hvip & VS_IRQS) >> VS_TO_S_SHIFT;
 }
 
@@ -358,6 +379,10 @@ static void guest_sip_set(struct rvkvm_vcpu *vcpu, unsigned long sip)
 	};
 	unsigned long hvip = (sip << VS_TO_S_SHIFT) & VS_IRQS;
 	unsigned int i;
+
+	/* Kept out of hvip: it would stay pending whatever stimecmp says. */
+	if (rvkvm_vcpu_has_sstc(vcpu))
+		hvip &= ~BIT(IRQ_VS_TIMER);
 
 	vcpu->arch.csr.hvip = (vcpu->arch.csr.hvip & ~VS_IRQS) | hvip;
 	/* As an injector would, so that it serialises with the others. */
@@ -503,13 +528,14 @@ static void fp_set(struct rvkvm_vcpu *vcpu, u64 type, unsigned long idx,
 
 static u64 isa_ext_get(struct rvkvm_vcpu *vcpu, unsigned long idx)
 {
-	return !!(vcpu->arch.isa & BIT(isa_ext_letter[idx]));
+	return !!((vcpu->arch.isa & isa_exts[idx].isa) |
+		  (vcpu->arch.ext & isa_exts[idx].ext));
 }
 
 static int isa_ext_set(struct rvkvm_vcpu *vcpu, unsigned long idx,
 		       unsigned long val)
 {
-	unsigned long bit = BIT(isa_ext_letter[idx]);
+	unsigned long bit = isa_exts[idx].isa;
 
 	if (val > 1)
 		return -EINVAL;
@@ -517,6 +543,11 @@ static int isa_ext_set(struct rvkvm_vcpu *vcpu, unsigned long idx,
 		return 0;
 	if (vcpu->has_run)
 		return -EBUSY;
+	/* Present means the host has it: either value can be chosen. */
+	if (isa_exts[idx].ext == RVKVM_EXT_SSTC) {
+		rvkvm_timer_use_sstc(vcpu, val);
+		return 0;
+	}
 	if (val) {
 		/* H, for one: rvkvm does not virtualise it. */
 		if (!(bit & rvkvm_isa_host_allowed()))

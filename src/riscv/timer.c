@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rvkvm: the guest timer. The guest programs its next timer interrupt with
- * SBI set_timer; an hrtimer raises the virtual timer interrupt at that time.
- * Guest time is host time plus the VM's htimedelta.
+ * rvkvm: the guest timer. Guest time is host time plus the VM's htimedelta.
+ * The guest programs its next timer interrupt with SBI set_timer or, when
+ * it has Sstc, by writing stimecmp itself. Without Sstc an hrtimer raises
+ * the virtual timer interrupt at that time. With Sstc, vstimecmp raises it
+ * in hardware while the vCPU is loaded, with no exit at all; the hrtimer
+ * then only wakes a vCPU that sleeps in WFI.
  */
 
 #include <linux/hrtimer.h>
@@ -11,6 +14,8 @@
 #include <asm/delay.h>
 
 #include <rvkvm/rvkvm.h>
+#include <rvkvm/riscv_csr.h>
+#include <rvkvm/riscv_hw.h>
 
 u64 rvkvm_timer_now(struct rvkvm_vm *vm)
 {
@@ -42,6 +47,11 @@ static enum hrtimer_restart timer_expired(struct hrtimer *h)
 								 now)));
 		return HRTIMER_RESTART;
 	}
+	if (rvkvm_vcpu_has_sstc(vcpu)) {
+		/* vstimecmp raises the interrupt once the vCPU is back. */
+		rvkvm_vcpu_kick(vcpu);
+		return HRTIMER_NORESTART;
+	}
 	t->armed = false;
 	rvkvm_irq_set(vcpu, IRQ_VS_TIMER, true);
 	return HRTIMER_NORESTART;
@@ -54,16 +64,49 @@ void rvkvm_timer_init(struct rvkvm_vcpu *vcpu)
 	vcpu->arch.timer.next_cycles = U64_MAX;
 }
 
+/* The compare value vstimecmp holds for this vCPU. */
+static u64 sstc_cmp(const struct rvkvm_timer *t)
+{
+	return t->armed ? t->next_cycles : U64_MAX;
+}
+
+/*
+ * With Sstc, while the vCPU is loaded vstimecmp is the compare value: keep
+ * it in step with a change made by SBI or ONE_REG. Loaded means this CPU:
+ * only the vCPU's own thread changes the timer while it can run.
+ */
+static void sstc_update(struct rvkvm_vcpu *vcpu)
+{
+	struct rvkvm_timer *t = &vcpu->arch.timer;
+
+	if (READ_ONCE(vcpu->cpu) < 0)
+		return;
+	t->hw_cmp = sstc_cmp(t);
+	csr_write(CSR_VSTIMECMP, t->hw_cmp);
+}
+
 void rvkvm_timer_cancel(struct rvkvm_vcpu *vcpu)
 {
 	hrtimer_cancel(&vcpu->arch.timer.hrt);
 	vcpu->arch.timer.armed = false;
+	if (rvkvm_vcpu_has_sstc(vcpu))
+		sstc_update(vcpu);
 }
 
 void rvkvm_timer_set(struct rvkvm_vcpu *vcpu, u64 cycles)
 {
 	struct rvkvm_timer *t = &vcpu->arch.timer;
 	u64 now;
+
+	if (rvkvm_vcpu_has_sstc(vcpu)) {
+		/* Only a sip write by the VMM puts VSTIP in hvip here. */
+		if (test_bit(IRQ_VS_TIMER, &vcpu->arch.irqs_pending))
+			rvkvm_irq_set(vcpu, IRQ_VS_TIMER, false);
+		t->next_cycles = cycles;
+		t->armed = cycles != U64_MAX;
+		sstc_update(vcpu);
+		return;
+	}
 
 	rvkvm_timer_cancel(vcpu);
 	/* A new compare value withdraws the interrupt, as the SBI says. */
@@ -82,4 +125,94 @@ void rvkvm_timer_set(struct rvkvm_vcpu *vcpu, u64 cycles)
 		return;
 	hrtimer_start(&t->hrt, ns_to_ktime(cycles_to_ns(cycles - now)),
 		      HRTIMER_MODE_REL);
+}
+
+/*
+ * ONE_REG, before the first run. The timer interrupt is derived again from
+ * the compare value: it moves between the hrtimer and vstimecmp.
+ */
+void rvkvm_timer_use_sstc(struct rvkvm_vcpu *vcpu, bool on)
+{
+	struct rvkvm_timer *t = &vcpu->arch.timer;
+	bool armed = t->armed ||
+		     test_bit(IRQ_VS_TIMER, &vcpu->arch.irqs_pending);
+
+	rvkvm_timer_cancel(vcpu);
+	rvkvm_irq_set(vcpu, IRQ_VS_TIMER, false);
+	if (on)
+		vcpu->arch.ext |= RVKVM_EXT_SSTC;
+	else
+		vcpu->arch.ext &= ~RVKVM_EXT_SSTC;
+	if (armed)
+		rvkvm_timer_set(vcpu, t->next_cycles);
+}
+
+/*
+ * vcpu_load, after htimedelta. A CPU with Sstc gets vstimecmp written even
+ * for a vCPU without it: a value left by an earlier guest must not raise
+ * a stale VSTIP (QEMU 7.2 keeps one until vstimecmp is written again).
+ */
+void rvkvm_timer_load(struct rvkvm_vcpu *vcpu)
+{
+	struct rvkvm_timer *t = &vcpu->arch.timer;
+
+	if (!rvkvm_hw.sstc)
+		return;
+	t->hw_cmp = rvkvm_vcpu_has_sstc(vcpu) ? sstc_cmp(t) : U64_MAX;
+	csr_write(CSR_VSTIMECMP, t->hw_cmp);
+}
+
+/* vcpu_put: take back a compare value the guest wrote to stimecmp. */
+void rvkvm_timer_put(struct rvkvm_vcpu *vcpu)
+{
+	struct rvkvm_timer *t = &vcpu->arch.timer;
+	u64 cmp;
+
+	if (!rvkvm_vcpu_has_sstc(vcpu))
+		return;
+	cmp = csr_read(CSR_VSTIMECMP);
+	if (cmp != t->hw_cmp) {
+		t->next_cycles = cmp;
+		t->armed = cmp != U64_MAX;
+	}
+	/* Leave no comparator running for the host or the next guest. */
+	csr_write(CSR_VSTIMECMP, U64_MAX);
+}
+
+/* Whether vstimecmp raises VSTIP now; the vCPU is not loaded. */
+bool rvkvm_timer_due(struct rvkvm_vcpu *vcpu)
+{
+	struct rvkvm_timer *t = &vcpu->arch.timer;
+
+	return rvkvm_vcpu_has_sstc(vcpu) && READ_ONCE(t->armed) &&
+	       rvkvm_timer_now(vcpu->vm) >= READ_ONCE(t->next_cycles);
+}
+
+/* The same with the vCPU loaded on this CPU: vstimecmp is the value. */
+bool rvkvm_timer_due_loaded(struct rvkvm_vcpu *vcpu)
+{
+	return rvkvm_vcpu_has_sstc(vcpu) &&
+	       rvkvm_timer_now(vcpu->vm) >= csr_read(CSR_VSTIMECMP);
+}
+
+/* Before a WFI sleep: with Sstc nothing else would wake the vCPU. */
+void rvkvm_timer_block(struct rvkvm_vcpu *vcpu)
+{
+	struct rvkvm_timer *t = &vcpu->arch.timer;
+	u64 now, ns;
+
+	if (!rvkvm_vcpu_has_sstc(vcpu) || !t->armed)
+		return;
+	now = rvkvm_timer_now(vcpu->vm);
+	if (t->next_cycles <= now)
+		return;
+	ns = cycles_to_ns(t->next_cycles - now);
+	if (ns < KTIME_MAX)
+		hrtimer_start(&t->hrt, ns_to_ktime(ns), HRTIMER_MODE_REL);
+}
+
+void rvkvm_timer_unblock(struct rvkvm_vcpu *vcpu)
+{
+	if (rvkvm_vcpu_has_sstc(vcpu))
+		hrtimer_cancel(&vcpu->arch.timer.hrt);
 }

@@ -513,6 +513,35 @@ static void test_config(void)
 	}
 }
 
+/*
+ * Sstc has a register exactly when the host has it, and is on by default.
+ * rvkvm lets a VMM turn it off before the first run (the guest then uses
+ * SBI set_timer); 6.1 refuses to.
+ */
+static void test_isa_ext_sstc(void)
+{
+	uint64_t v;
+	long rc, rc2;
+
+	v = get64(ISA_EXT(KVM_RISCV_ISA_EXT_SSTC), &rc);
+	if (!host_has_ext("sstc")) {
+		KT_ERRNO(rc, E_NOREG, tname("isa-ext/sstc-absent"));
+		return;
+	}
+	kt_check(rc == 0 && v == 1, tname("isa-ext/sstc"), "rc %ld value %llu",
+		 rc, (unsigned long long)v);
+	rc = set64(ISA_EXT(KVM_RISCV_ISA_EXT_SSTC), 0);
+	if (intree) {
+		KT_ERRNO(rc, EINVAL, tname("isa-ext/sstc-disable"));
+		return;
+	}
+	v = get64(ISA_EXT(KVM_RISCV_ISA_EXT_SSTC), &rc2);
+	kt_check(rc == 0 && rc2 == 0 && v == 0, tname("isa-ext/sstc-disable"),
+		 "rc %ld/%ld value %llu", rc, rc2, (unsigned long long)v);
+	check_rc(tname("isa-ext/sstc-enable"),
+		 set64(ISA_EXT(KVM_RISCV_ISA_EXT_SSTC), 1), 0);
+}
+
 static void test_isa_ext(void)
 {
 	uint64_t v;
@@ -533,6 +562,7 @@ static void test_isa_ext(void)
 	KT_ERRNO(set64(ISA_EXT(KVM_RISCV_ISA_EXT_I), 2), EINVAL,
 		 tname("isa-ext/value-2"));
 
+	test_isa_ext_sstc();
 	if (!(isa & ISA('d')))
 		return;
 	rc = set64(ISA_EXT(KVM_RISCV_ISA_EXT_D), 0);
@@ -641,6 +671,7 @@ static uint64_t expected_count(unsigned long vcpu_isa)
 	n += vcpu_isa & ISA('d') ? 33 : 0;
 	for (x = "acdfhim"; *x; x++)
 		n += host_has_letter(*x);
+	n += host_has_ext("sstc");
 	return n;
 }
 

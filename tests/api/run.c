@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -540,6 +541,85 @@ static void test_wfi_user(void)
 	vmm_close(&v);
 }
 
+#define ISA_EXT_SSTC	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | \
+			 KVM_REG_RISCV_ISA_EXT | KVM_RISCV_ISA_EXT_SSTC)
+#define TIMER_COMPARE	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | \
+			 KVM_REG_RISCV_TIMER | \
+			 KVM_REG_RISCV_TIMER_REG(compare))
+#define CAUSE_STI	((1ULL << 63) | 5)
+
+/*
+ * Sstc: a guest that writes stimecmp itself takes 20 timer interrupts,
+ * sleeping in WFI before each, with no SBI call; afterwards the vCPU's
+ * TIMER compare register holds the last value it wrote. With Sstc turned
+ * off (rvkvm only: 6.1 refuses) stimecmp is illegal for the guest, and the
+ * SBI timer still wakes WFI sleeps, through the hrtimer.
+ */
+static void test_sstc(void)
+{
+	unsigned long long cmp, cause, reg;
+	struct vmm v;
+	int rc, e;
+
+	if (open_guest(&v, g_stimecmp, "run/sstc"))
+		return;
+	if (vmm_get_reg(&v, ISA_EXT_SSTC) != 1) {
+		kt_skip("run/sstc", "this host has no Sstc");
+		vmm_close(&v);
+		return;
+	}
+	vmm_set_reg(&v, VMM_REG_A(0), 20);
+	alarm_us(10000000, 0);
+	rc = vmm_run_once(&v);
+	e = errno;
+	alarm_us(0, 0);
+	cmp = v.run->riscv_sbi.args[0];
+	cause = v.run->riscv_sbi.args[1];
+	kt_check(rc == 0 && v.run->exit_reason == KVM_EXIT_RISCV_SBI &&
+		 v.run->riscv_sbi.function_id == 16 && cause == CAUSE_STI,
+		 "run/sstc", "rc=%d errno=%s exit=%u scause=%#llx", rc,
+		 rc ? strerrorname(e) : "-", v.run->exit_reason, cause);
+	reg = vmm_get_reg(&v, TIMER_COMPARE);
+	kt_check(reg == cmp, "run/sstc-compare-saved",
+		 "guest wrote %#llx, compare reads %#llx", cmp, reg);
+	vmm_close(&v);
+
+	if (open_guest(&v, g_stimecmp, "run/sstc-off"))
+		return;
+	rc = vmm_set_reg(&v, ISA_EXT_SSTC, 0);
+	if (intree) {
+		KT_ERRNO(rc, EINVAL, "run/sstc-off");
+		vmm_close(&v);
+		return;
+	}
+	vmm_set_reg(&v, VMM_REG_A(0), 20);
+	alarm_us(10000000, 0);
+	rc = vmm_run_once(&v);
+	e = errno;
+	alarm_us(0, 0);
+	cause = v.run->riscv_sbi.args[1];
+	kt_check(rc == 0 && v.run->exit_reason == KVM_EXIT_RISCV_SBI &&
+		 v.run->riscv_sbi.function_id == 16 && cause == 2,
+		 "run/sstc-off", "rc=%d errno=%s exit=%u scause=%#llx", rc,
+		 rc ? strerrorname(e) : "-", v.run->exit_reason, cause);
+	vmm_close(&v);
+
+	if (open_guest(&v, g_wfi_timer, "run/wfi-timer-hrtimer"))
+		return;
+	vmm_set_reg(&v, ISA_EXT_SSTC, 0);
+	vmm_set_reg(&v, VMM_REG_A(0), 20);
+	alarm_us(10000000, 0);
+	rc = vmm_run_once(&v);
+	e = errno;
+	alarm_us(0, 0);
+	kt_check(rc == 0 && v.run->exit_reason == KVM_EXIT_RISCV_SBI &&
+		 v.run->riscv_sbi.function_id == 14 &&
+		 vmm_get_reg(&v, ISA_EXT_SSTC) == 0, "run/wfi-timer-hrtimer",
+		 "rc=%d errno=%s exit=%u", rc, rc ? strerrorname(e) : "-",
+		 v.run->exit_reason);
+	vmm_close(&v);
+}
+
 int main(int argc, char **argv)
 {
 	dev = argc > 1 ? argv[1] : "/dev/kvm";
@@ -557,5 +637,6 @@ int main(int argc, char **argv)
 	test_guest_time();
 	test_wfi_stays_in_kernel();
 	test_wfi_user();
+	test_sstc();
 	return kt_exit_code();
 }

@@ -166,6 +166,39 @@ g_wfi_timer:
 	report	14
 1:	j	1b
 
+/*
+ * Sstc: a0 timer interrupts programmed by writing stimecmp, each awaited
+ * in WFI, with no SBI call. Reports 16: a0 the last compare value written,
+ * a1 the scause of the last trap (an illegal instruction without Sstc).
+ */
+#define CSR_STIMECMP	0x14d
+
+	.globl	g_stimecmp
+g_stimecmp:
+	mv	s1, a0
+	lla	t0, 3f
+	csrw	stvec, t0
+	li	t0, SIE_STIE
+	csrs	sie, t0
+1:	rdtime	s2
+	li	t0, 10000
+	add	s2, s2, t0
+	csrw	CSR_STIMECMP, s2
+2:	wfi
+	csrsi	sstatus, 2
+	csrci	sstatus, 2
+	j	2b
+	.balign	4
+3:	csrr	s3, scause
+	addi	s1, s1, -1
+	bnez	s1, 1b
+	li	t0, SIE_STIE
+	csrc	sie, t0
+	mv	a0, s2
+	mv	a1, s3
+	report	16
+1:	j	1b
+
 /* WFI in U-mode: the guest's own trap handler reports scause and sepc. */
 	.globl	g_wfi_user
 g_wfi_user:
