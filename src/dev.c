@@ -3,6 +3,7 @@
  * rvkvm: the /dev/kvm misc device and its system ioctls.
  */
 
+#include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/kvm.h>
 #include <linux/cpumask.h>
@@ -55,10 +56,27 @@ static long rvkvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 	return -ENOTTY;
 }
 
+/*
+ * The ABI has no 32-bit layout on RISC-V (kvm_run and ONE_REG ids follow
+ * the kernel's XLEN): as in KVM, 32-bit tasks cannot open the device, and
+ * a file passed to one refuses its ioctls.
+ */
+static int rvkvm_dev_open(struct inode *inode, struct file *filp)
+{
+	return in_compat_syscall() ? -ENODEV : 0;
+}
+
+long rvkvm_no_compat_ioctl(struct file *filp, unsigned int ioctl,
+			   unsigned long arg)
+{
+	return -EINVAL;
+}
+
 static const struct file_operations rvkvm_dev_fops = {
 	.owner		= THIS_MODULE,
+	.open		= rvkvm_dev_open,
 	.unlocked_ioctl	= rvkvm_dev_ioctl,
-	.compat_ioctl	= rvkvm_dev_ioctl,
+	.compat_ioctl	= rvkvm_no_compat_ioctl,
 	.llseek		= noop_llseek,
 };
 

@@ -6,6 +6,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -211,14 +212,17 @@ int rvkvm_memslot_set(struct rvkvm_vm *vm,
 	u64 base = mem->guest_phys_addr >> PAGE_SHIFT;
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
 	struct rvkvm_memslot *old;
+	unsigned int id;
 	int ret;
 
 	ret = validate(mem);
 	if (ret)
 		return ret;
+	/* A user-chosen index: no speculative read past the array. */
+	id = array_index_nospec((u16)mem->slot, RVKVM_USER_MEM_SLOTS);
 
 	down_write(&vm->slots_lock);
-	old = vm->slots.by_id[(u16)mem->slot];
+	old = vm->slots.by_id[id];
 	if (!npages) {
 		if (old)
 			slot_delete(vm, old);
@@ -247,7 +251,7 @@ int rvkvm_memslot_set(struct rvkvm_vm *vm,
 	if (ret)
 		goto out;
 	if (!old) {
-		ret = slot_create(vm, (u16)mem->slot, mem);
+		ret = slot_create(vm, id, mem);
 		goto out;
 	}
 	/* The flag change first: it is the step that can fail. */
@@ -278,15 +282,17 @@ int rvkvm_memslot_get_dirty_log(struct rvkvm_vm *vm, struct kvm_dirty_log *log)
 {
 	struct rvkvm_memslot *slot;
 	unsigned long n, i, *snap, any = 0;
+	unsigned int id;
 	int ret = 0;
 
 	if ((log->slot >> 16) || (u16)log->slot >= RVKVM_USER_MEM_SLOTS)
 		return -EINVAL;
+	id = array_index_nospec((u16)log->slot, RVKVM_USER_MEM_SLOTS);
 
 	/* One collector at a time: they share the snapshot half. */
 	mutex_lock(&vm->dirty_log_lock);
 	down_read(&vm->slots_lock);
-	slot = vm->slots.by_id[(u16)log->slot];
+	slot = vm->slots.by_id[id];
 	if (!slot || !slot->dirty_bitmap) {
 		ret = -ENOENT;
 		goto out;

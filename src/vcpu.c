@@ -228,7 +228,7 @@ static const struct file_operations rvkvm_vcpu_fops = {
 	.owner		= THIS_MODULE,
 	.release	= rvkvm_vcpu_release,
 	.unlocked_ioctl	= rvkvm_vcpu_ioctl,
-	.compat_ioctl	= rvkvm_vcpu_ioctl,
+	.compat_ioctl	= rvkvm_no_compat_ioctl,
 	.mmap		= rvkvm_vcpu_mmap,
 	.llseek		= noop_llseek,
 };

@@ -112,7 +112,7 @@ static const struct file_operations rvkvm_vm_fops = {
 	.owner		= THIS_MODULE,
 	.release	= rvkvm_vm_release,
 	.unlocked_ioctl	= rvkvm_vm_ioctl,
-	.compat_ioctl	= rvkvm_vm_ioctl,
+	.compat_ioctl	= rvkvm_no_compat_ioctl,
 	.llseek		= noop_llseek,
 };
 

@@ -102,10 +102,13 @@ struct rvkvm_vcpu {
 void rvkvm_wait_ready(void);
 
 /* dev.c */
+struct file;
 int rvkvm_dev_register(void);
 void rvkvm_dev_unregister(void);
 bool rvkvm_dev_is_fallback(void);
 long rvkvm_check_extension(struct rvkvm_vm *vm, long cap);
+long rvkvm_no_compat_ioctl(struct file *filp, unsigned int ioctl,
+			   unsigned long arg);
 
 /* vm.c */
 int rvkvm_vm_create(unsigned long type);
