@@ -46,6 +46,11 @@ static bool guest_has_fp(struct rvkvm_vcpu *vcpu)
 void rvkvm_arch_vcpu_reset(struct rvkvm_vcpu *vcpu)
 {
 	struct rvkvm_cpu_ctx *g = &vcpu->arch.sw.guest;
+	unsigned long flags;
+
+	/* The timer first: it could inject after the clearing below. */
+	rvkvm_timer_cancel(vcpu);
+	vcpu->arch.timer.next_cycles = U64_MAX;
 
 	memset(g, 0, sizeof(*g));
 	memset(&vcpu->arch.csr, 0, sizeof(vcpu->arch.csr));
@@ -54,10 +59,12 @@ void rvkvm_arch_vcpu_reset(struct rvkvm_vcpu *vcpu)
 	if (guest_has_fp(vcpu))
 		g->sstatus |= SR_FS_INITIAL;
 	g->hstatus = GUEST_HSTATUS;
+	/* KVM_INTERRUPT and other vCPUs' IPIs inject under irq_lock. */
+	spin_lock_irqsave(&vcpu->arch.irq_lock, flags);
 	vcpu->arch.irqs_pending = 0;
 	vcpu->arch.irqs_pending_mask = 0;
+	spin_unlock_irqrestore(&vcpu->arch.irq_lock, flags);
 	vcpu->arch.pending.kind = RVKVM_PENDING_NONE;
-	rvkvm_timer_cancel(vcpu);
 }
 
 int rvkvm_arch_vcpu_init(struct rvkvm_vcpu *vcpu)

@@ -10,7 +10,10 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "../lib/ktest.h"
@@ -19,6 +22,8 @@
 
 #define IRQ_FLAG	(1ULL << 63)
 #define MP(s)		((struct kvm_mp_state){ .mp_state = (s) })
+#define TIMER_REG(name)	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | \
+			 KVM_REG_RISCV_TIMER | KVM_REG_RISCV_TIMER_REG(name))
 
 static const char *dev;
 static bool intree;
@@ -158,6 +163,72 @@ static void test_timer(void)
 		 "rc=%d scause %#llx after %llu ticks", rc,
 		 (unsigned long long)v.run->riscv_sbi.args[0],
 		 (unsigned long long)v.run->riscv_sbi.args[1]);
+	vmm_close(&v);
+}
+
+static uint64_t vcpu_get_reg(int fd, uint64_t id)
+{
+	uint64_t val = 0x5a5a5a5a;
+	struct kvm_one_reg r = { .id = id, .addr = (uintptr_t)&val };
+
+	ioctl(fd, KVM_GET_ONE_REG, &r);
+	return val;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * An HSM start resets the hart it starts: a timer that hart armed before
+ * its hart_stop is gone afterwards (compare -1, state off), as on kvm.ko.
+ * The alarm ends the KVM_RUN that sleeps in the stopped state.
+ */
+static void test_hsm_start_resets_timer(void)
+{
+	struct itimerval it = { .it_value = { .tv_usec = 200000 } }, off = { };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct runner sec = { 0 };
+	struct kvm_mp_state mp = { 0 };
+	uint64_t cmp;
+	struct vmm v;
+	int rc, e;
+
+	if (open_vm(&v, g_hsm_boot, "smp/hsm-start-resets-timer"))
+		return;
+	sec.fd = vmm_add_vcpu(&v, 1, &sec.run);
+	if (!kt_check(sec.fd >= 0, "smp/hsm-start-resets-timer", "vCPU 1: %s",
+		      strerrorname(errno)))
+		goto out;
+	vcpu_set_reg(sec.fd, VMM_REG_PC, vmm_gpa_of(smp_start, g_timer_stop));
+	ioctl(sec.fd, KVM_SET_MP_STATE, &MP(KVM_MP_STATE_RUNNABLE));
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	rc = ioctl(sec.fd, KVM_RUN, 0);
+	e = errno;
+	setitimer(ITIMER_REAL, &off, NULL);
+	ioctl(sec.fd, KVM_GET_MP_STATE, &mp);
+	cmp = vcpu_get_reg(sec.fd, TIMER_REG(compare));
+	if (!kt_check(rc == -1 && e == EINTR &&
+		      mp.mp_state == KVM_MP_STATE_STOPPED && cmp != ~0ULL,
+		      "smp/hsm-stop-with-timer",
+		      "rc=%d errno=%s state=%u compare %#llx", rc,
+		      strerrorname(e), mp.mp_state, (unsigned long long)cmp))
+		goto out;
+
+	pthread_create(&sec.thread, NULL, run_thread, &sec);
+	rc = vmm_run(&v);
+	pthread_join(sec.thread, NULL);
+	cmp = vcpu_get_reg(sec.fd, TIMER_REG(compare));
+	kt_check(reported(rc, v.run, 20) && reported(sec.rc, sec.run, 22) &&
+		 cmp == ~0ULL && vcpu_get_reg(sec.fd, TIMER_REG(state)) ==
+		 KVM_RISCV_TIMER_STATE_OFF, "smp/hsm-start-resets-timer",
+		 "rc=%d/%d compare %#llx", rc, sec.rc,
+		 (unsigned long long)cmp);
+out:
+	if (sec.fd > 0)
+		close(sec.fd);
 	vmm_close(&v);
 }
 
@@ -374,6 +445,7 @@ int main(int argc, char **argv)
 		return kt_exit_code();
 	}
 	test_hsm();
+	test_hsm_start_resets_timer();
 	test_ipi();
 	test_timer();
 	test_interrupt();

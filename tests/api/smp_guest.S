@@ -45,6 +45,16 @@ g_hsm_secondary:
 	report	22
 1:	j	1b
 
+/* A hart that arms a timer far ahead, then stops itself. */
+	.globl	g_timer_stop
+g_timer_stop:
+	rdtime	a0
+	li	t0, 1000000000
+	add	a0, a0, t0
+	sbi	SBI_EXT_TIME, 0
+	sbi	SBI_EXT_HSM, 1
+1:	j	1b
+
 /* Wait for an interrupt enabled by the sie mask in a0, report scause. */
 	.globl	g_irq_wait
 g_irq_wait:
