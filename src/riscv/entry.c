@@ -124,13 +124,15 @@ static void vcpu_load(struct rvkvm_vcpu *vcpu)
 	csr_write(CSR_VSEPC, c->vsepc);
 	csr_write(CSR_VSCAUSE, c->vscause);
 	csr_write(CSR_VSTVAL, c->vstval);
-	csr_write(CSR_HVIP, c->hvip);
-	vcpu->arch.hvip_written = c->hvip;
 	csr_write(CSR_VSATP, c->vsatp);
 	vcpu->arch.host_senvcfg = csr_swap(CSR_SENVCFG, c->senvcfg);
 	csr_write(CSR_HENVCFG, rvkvm_vcpu_has_sstc(vcpu) ? ENVCFG_STCE : 0);
+	/* vstimecmp after htimedelta, which QEMU 7.2 reads at that write. */
 	csr_write(CSR_HTIMEDELTA, vm->arch.time_delta);
 	rvkvm_timer_load(vcpu);
+	/* hvip last: QEMU 7.2 sets or clears VSTIP at a vstimecmp write. */
+	csr_write(CSR_HVIP, c->hvip);
+	vcpu->arch.hvip_written = c->hvip;
 	csr_write(CSR_HGATP, rvkvm_hgatp(vm));
 	vcpu->arch.hgatp_vmid = READ_ONCE(vm->arch.vmid.vmid);
 
@@ -177,6 +179,9 @@ static void vcpu_put(struct rvkvm_vcpu *vcpu)
 	c->vscause = csr_read(CSR_VSCAUSE);
 	c->vstval = csr_read(CSR_VSTVAL);
 	c->hvip = csr_read(CSR_HVIP);
+	/* QEMU 7.2 shows Sstc's timer in hvip; rvkvm never sets it there. */
+	if (rvkvm_vcpu_has_sstc(vcpu))
+		c->hvip &= ~BIT(IRQ_VS_TIMER);
 	c->vsatp = csr_read(CSR_VSATP);
 	rvkvm_timer_put(vcpu);
 	/* It governs host U-mode too (cache-block ops, FIOM). */

@@ -43,6 +43,9 @@ void rvkvm_irq_flush(struct rvkvm_vcpu *vcpu)
 	vcpu->arch.irqs_pending_mask = 0;
 	hvip = csr_read(CSR_HVIP);
 	hvip = (hvip & ~mask) | (vcpu->arch.irqs_pending & mask);
+	/* Sstc's VSTIP comes from vstimecmp (QEMU 7.2 shows it in hvip). */
+	if (rvkvm_vcpu_has_sstc(vcpu))
+		hvip &= ~BIT(IRQ_VS_TIMER);
 	csr_write(CSR_HVIP, hvip);
 	vcpu->arch.hvip_written = hvip;
 	spin_unlock(&vcpu->arch.irq_lock);

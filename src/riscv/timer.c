@@ -64,10 +64,28 @@ void rvkvm_timer_init(struct rvkvm_vcpu *vcpu)
 	vcpu->arch.timer.next_cycles = U64_MAX;
 }
 
-/* The compare value vstimecmp holds for this vCPU. */
-static u64 sstc_cmp(const struct rvkvm_timer *t)
+/*
+ * What vstimecmp holds when no timer is armed: far ahead, but not -1.
+ * QEMU 7.2 turns the distance to a compare value into nanoseconds in 64
+ * bits, which can wrap near 2^64 ticks and put the expiry in the past.
+ * 2^56 ticks are 228 years at QEMU's 10 MHz.
+ */
+#define SSTC_FAR	BIT_ULL(56)
+
+static u64 sstc_off(struct rvkvm_vcpu *vcpu)
 {
-	return t->armed ? t->next_cycles : U64_MAX;
+	u64 now = rvkvm_timer_now(vcpu->vm);
+
+	return now > U64_MAX - SSTC_FAR ? U64_MAX : now + SSTC_FAR;
+}
+
+/* The compare value vstimecmp holds for this vCPU: never beyond far. */
+static u64 sstc_cmp(struct rvkvm_vcpu *vcpu)
+{
+	struct rvkvm_timer *t = &vcpu->arch.timer;
+	u64 off = sstc_off(vcpu);
+
+	return t->armed && t->next_cycles < off ? t->next_cycles : off;
 }
 
 /*
@@ -81,7 +99,7 @@ static void sstc_update(struct rvkvm_vcpu *vcpu)
 
 	if (READ_ONCE(vcpu->cpu) < 0)
 		return;
-	t->hw_cmp = sstc_cmp(t);
+	t->hw_cmp = sstc_cmp(vcpu);
 	csr_write(CSR_VSTIMECMP, t->hw_cmp);
 }
 
@@ -148,9 +166,9 @@ void rvkvm_timer_use_sstc(struct rvkvm_vcpu *vcpu, bool on)
 }
 
 /*
- * vcpu_load, after htimedelta. A CPU with Sstc gets vstimecmp written even
- * for a vCPU without it: a value left by an earlier guest must not raise
- * a stale VSTIP (QEMU 7.2 keeps one until vstimecmp is written again).
+ * vcpu_load, after htimedelta. On a CPU with Sstc, a vCPU without it gets
+ * vstimecmp written too: QEMU 7.2 raises VSTIP from an earlier guest's
+ * compare value whatever henvcfg.STCE says, until vstimecmp is written.
  */
 void rvkvm_timer_load(struct rvkvm_vcpu *vcpu)
 {
@@ -158,7 +176,8 @@ void rvkvm_timer_load(struct rvkvm_vcpu *vcpu)
 
 	if (!rvkvm_hw.sstc)
 		return;
-	t->hw_cmp = rvkvm_vcpu_has_sstc(vcpu) ? sstc_cmp(t) : U64_MAX;
+	t->hw_cmp = rvkvm_vcpu_has_sstc(vcpu) ? sstc_cmp(vcpu) :
+						sstc_off(vcpu);
 	csr_write(CSR_VSTIMECMP, t->hw_cmp);
 }
 
@@ -175,8 +194,6 @@ void rvkvm_timer_put(struct rvkvm_vcpu *vcpu)
 		t->next_cycles = cmp;
 		t->armed = cmp != U64_MAX;
 	}
-	/* Leave no comparator running for the host or the next guest. */
-	csr_write(CSR_VSTIMECMP, U64_MAX);
 }
 
 /* Whether vstimecmp raises VSTIP now; the vCPU is not loaded. */
