@@ -44,6 +44,7 @@ static int reps = 7;
 /* Per-operation counts: guest loop lengths. */
 #define N_SBI		2000
 #define N_MMIO		500
+#define N_TIMER		500
 #define N_PAGES		256
 #define N_VMS		16
 
@@ -201,6 +202,36 @@ static bool b_mmio(const char *dev, double *vals)
 		goto out;
 	tn = now_ns() - start;
 	vals[0] = ((double)tn - (double)t0) / N_MMIO;
+	ok = true;
+out:
+	vmm_close(&v);
+	return ok;
+}
+
+/*
+ * Timer interrupts: the guest asks SBI set_timer for the current time and
+ * takes the interrupt in its own trap handler. With Sstc both modules
+ * write vstimecmp and the hardware raises it; without, the module injects
+ * it. Per interrupt, (T(N) - T(0)) / N.
+ */
+static bool b_timer_irq(const char *dev, double *vals)
+{
+	uint64_t t0, tn;
+	struct vmm v;
+	bool ok = false;
+
+	if (!vm_open(&v, dev, g_timer_irq))
+		return false;
+	if (!start_guest(&v, 0, 0, 0) || !timed_count(&v, 0, &t0) ||
+	    !timed_count(&v, N_TIMER, &tn))
+		goto out;
+	if (v.run->riscv_sbi.args[0]) {
+		fail("%llu of %d traps were not the timer interrupt (scause %#llx)",
+		     (unsigned long long)v.run->riscv_sbi.args[0], N_TIMER,
+		     (unsigned long long)v.run->riscv_sbi.args[1]);
+		goto out;
+	}
+	vals[0] = ((double)tn - (double)t0) / N_TIMER;
 	ok = true;
 out:
 	vmm_close(&v);
@@ -439,6 +470,7 @@ static const struct row rows[] = {
 	{ { "sbi-base-roundtrip" }, { "op" }, b_sbi_base },
 	{ { "sbi-unknown-roundtrip" }, { "op" }, b_sbi_unknown },
 	{ { "mmio-exit-roundtrip" }, { "op" }, b_mmio },
+	{ { "timer-irq-sbi" }, { "irq" }, b_timer_irq },
 	{ { "gstage-fault-4k" }, { "page" }, b_fault },
 	{ { "gstage-fault-4k-unpopulated" }, { "page" }, b_fault_unpopulated },
 	{ { "dirty-log-round", "dirty-log-page", "dirty-log-get" },

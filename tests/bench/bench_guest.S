@@ -83,5 +83,45 @@ g_touch:
 	bnez	s0, 3b
 	j	2b
 
+/*
+ * Timer interrupts: each requested with SBI set_timer for the current
+ * time and taken at once, through the guest's own trap handler. s4
+ * counts traps that were not the timer interrupt; s5 keeps the last
+ * scause.
+ */
+#define SBI_EXT_TIME	0x54494d45
+#define SIE_STIE	0x20
+
+	.globl	g_timer_irq
+g_timer_irq:
+	lla	t0, 5f
+	csrw	stvec, t0
+	li	t0, SIE_STIE
+	csrs	sie, t0
+	li	s4, 0
+	li	s5, 0
+2:	wait_count
+3:	rdtime	a0
+	li	a7, SBI_EXT_TIME
+	li	a6, 0
+	ecall
+	csrsi	sstatus, 2
+4:	wfi
+	j	4b
+	.balign	4
+5:	csrr	s5, scause
+	li	t0, 1
+	slli	t0, t0, 63
+	addi	t0, t0, 5
+	beq	s5, t0, 6f
+	addi	s4, s4, 1
+6:	addi	s0, s0, -1
+	bnez	s0, 3b
+	li	a0, -1
+	li	a7, SBI_EXT_TIME
+	li	a6, 0
+	ecall
+	j	2b
+
 	.globl	guest_end
 guest_end:

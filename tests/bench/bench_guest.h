@@ -4,6 +4,6 @@
 #define RVKVM_BENCH_GUEST_H
 
 extern const char guest_start[], guest_end[];
-extern const char g_sbi[], g_mmio[], g_touch[];
+extern const char g_sbi[], g_mmio[], g_touch[], g_timer_irq[];
 
 #endif
