@@ -191,6 +191,7 @@ int rvkvm_insn_virtual(struct rvkvm_vcpu *vcpu);
 /* riscv/irq.c timer.c */
 int rvkvm_irq_set(struct rvkvm_vcpu *vcpu, unsigned int irq, bool level);
 void rvkvm_irq_flush(struct rvkvm_vcpu *vcpu);
+unsigned long rvkvm_irq_hvip_own(struct rvkvm_vcpu *vcpu, unsigned long hvip);
 void rvkvm_irq_sync(struct rvkvm_vcpu *vcpu);
 bool rvkvm_irq_pending(struct rvkvm_vcpu *vcpu, bool loaded);
 void rvkvm_timer_init(struct rvkvm_vcpu *vcpu);

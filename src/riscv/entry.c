@@ -178,10 +178,7 @@ static void vcpu_put(struct rvkvm_vcpu *vcpu)
 	c->vsepc = csr_read(CSR_VSEPC);
 	c->vscause = csr_read(CSR_VSCAUSE);
 	c->vstval = csr_read(CSR_VSTVAL);
-	c->hvip = csr_read(CSR_HVIP);
-	/* QEMU 7.2 shows Sstc's timer in hvip; rvkvm never sets it there. */
-	if (rvkvm_vcpu_has_sstc(vcpu))
-		c->hvip &= ~BIT(IRQ_VS_TIMER);
+	c->hvip = rvkvm_irq_hvip_own(vcpu, csr_read(CSR_HVIP));
 	c->vsatp = csr_read(CSR_VSATP);
 	rvkvm_timer_put(vcpu);
 	/* It governs host U-mode too (cache-block ops, FIOM). */

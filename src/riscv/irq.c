@@ -31,6 +31,19 @@ int rvkvm_irq_set(struct rvkvm_vcpu *vcpu, unsigned int irq, bool level)
 	return 0;
 }
 
+/*
+ * hvip as rvkvm keeps it. QEMU 7.2 shows Sstc's comparator in hvip.VSTIP;
+ * for a vCPU with Sstc the bit kept is the injectors' (a VMM's sip write),
+ * which only changes while the vCPU does not run.
+ */
+unsigned long rvkvm_irq_hvip_own(struct rvkvm_vcpu *vcpu, unsigned long hvip)
+{
+	if (!rvkvm_vcpu_has_sstc(vcpu))
+		return hvip;
+	return (hvip & ~BIT(IRQ_VS_TIMER)) |
+	       (READ_ONCE(vcpu->arch.irqs_pending) & BIT(IRQ_VS_TIMER));
+}
+
 /* Apply changed bits to hvip. Interrupts off, guest state loaded. */
 void rvkvm_irq_flush(struct rvkvm_vcpu *vcpu)
 {
@@ -43,9 +56,7 @@ void rvkvm_irq_flush(struct rvkvm_vcpu *vcpu)
 	vcpu->arch.irqs_pending_mask = 0;
 	hvip = csr_read(CSR_HVIP);
 	hvip = (hvip & ~mask) | (vcpu->arch.irqs_pending & mask);
-	/* Sstc's VSTIP comes from vstimecmp (QEMU 7.2 shows it in hvip). */
-	if (rvkvm_vcpu_has_sstc(vcpu))
-		hvip &= ~BIT(IRQ_VS_TIMER);
+	hvip = rvkvm_irq_hvip_own(vcpu, hvip);
 	csr_write(CSR_HVIP, hvip);
 	vcpu->arch.hvip_written = hvip;
 	spin_unlock(&vcpu->arch.irq_lock);
@@ -69,14 +80,14 @@ void rvkvm_irq_sync(struct rvkvm_vcpu *vcpu)
 		else
 			__clear_bit(IRQ_VS_SOFT, &vcpu->arch.irqs_pending);
 	}
-	vcpu->arch.hvip_written = hvip;
+	vcpu->arch.hvip_written = rvkvm_irq_hvip_own(vcpu, hvip);
 	spin_unlock(&vcpu->arch.irq_lock);
 }
 
 /*
  * Whether an interrupt the guest enabled is pending (WFI wake-up). With
  * @loaded the vCPU's state is on this CPU, interrupts off; otherwise it is
- * in memory. Sstc's timer interrupt is in neither hvip nor irqs_pending.
+ * in memory. Sstc's comparator is in neither hvip nor irqs_pending.
  */
 bool rvkvm_irq_pending(struct rvkvm_vcpu *vcpu, bool loaded)
 {

@@ -361,9 +361,10 @@ static unsigned long guest_sip_get(struct rvkvm_vcpu *vcpu)
 	unsigned long hvip = (vcpu->arch.csr.hvip & ~mask) |
 			     (READ_ONCE(vcpu->arch.irqs_pending) & mask);
 
-	/* With Sstc, sip.STIP is the comparator's output, read-only. */
-	if (rvkvm_timer_due(vcpu))
-		hvip |= BIT(IRQ_VS_TIMER);
+	/*
+	 * Not Sstc's comparator: the guest sees it in sip, but a VMM that
+	 * saves and restores sip would turn it into a latched hvip.VSTIP.
+	 */
 	return (hvip & VS_IRQS) >> VS_TO_S_SHIFT;
 }
 
@@ -379,10 +380,6 @@ static void guest_sip_set(struct rvkvm_vcpu *vcpu, unsigned long sip)
 	};
 	unsigned long hvip = (sip << VS_TO_S_SHIFT) & VS_IRQS;
 	unsigned int i;
-
-	/* Kept out of hvip: it would stay pending whatever stimecmp says. */
-	if (rvkvm_vcpu_has_sstc(vcpu))
-		hvip &= ~BIT(IRQ_VS_TIMER);
 
 	vcpu->arch.csr.hvip = (vcpu->arch.csr.hvip & ~VS_IRQS) | hvip;
 	/* As an injector would, so that it serialises with the others. */

@@ -79,13 +79,15 @@ static u64 sstc_off(struct rvkvm_vcpu *vcpu)
 	return now > U64_MAX - SSTC_FAR ? U64_MAX : now + SSTC_FAR;
 }
 
-/* The compare value vstimecmp holds for this vCPU: never beyond far. */
+/*
+ * The compare value vstimecmp holds for this vCPU: an armed one exactly
+ * (the guest reads back what it or the VMM wrote), else far ahead.
+ */
 static u64 sstc_cmp(struct rvkvm_vcpu *vcpu)
 {
 	struct rvkvm_timer *t = &vcpu->arch.timer;
-	u64 off = sstc_off(vcpu);
 
-	return t->armed && t->next_cycles < off ? t->next_cycles : off;
+	return t->armed ? t->next_cycles : sstc_off(vcpu);
 }
 
 /*
@@ -190,9 +192,10 @@ void rvkvm_timer_put(struct rvkvm_vcpu *vcpu)
 	if (!rvkvm_vcpu_has_sstc(vcpu))
 		return;
 	cmp = csr_read(CSR_VSTIMECMP);
+	/* Written by the guest: kept as written, -1 included. */
 	if (cmp != t->hw_cmp) {
 		t->next_cycles = cmp;
-		t->armed = cmp != U64_MAX;
+		t->armed = true;
 	}
 }
 

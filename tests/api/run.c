@@ -557,7 +557,7 @@ static void test_wfi_user(void)
  */
 static void test_sstc(void)
 {
-	unsigned long long cmp, cause, reg;
+	unsigned long long cmp, cause, early, reg;
 	struct vmm v;
 	int rc, e;
 
@@ -575,10 +575,12 @@ static void test_sstc(void)
 	alarm_us(0, 0);
 	cmp = v.run->riscv_sbi.args[0];
 	cause = v.run->riscv_sbi.args[1];
+	early = v.run->riscv_sbi.args[2];
 	kt_check(rc == 0 && v.run->exit_reason == KVM_EXIT_RISCV_SBI &&
-		 v.run->riscv_sbi.function_id == 16 && cause == CAUSE_STI,
-		 "run/sstc", "rc=%d errno=%s exit=%u scause=%#llx", rc,
-		 rc ? strerrorname(e) : "-", v.run->exit_reason, cause);
+		 v.run->riscv_sbi.function_id == 16 && cause == CAUSE_STI &&
+		 early == 0, "run/sstc",
+		 "rc=%d errno=%s exit=%u scause=%#llx, %llu of 20 early", rc,
+		 rc ? strerrorname(e) : "-", v.run->exit_reason, cause, early);
 	reg = vmm_get_reg(&v, TIMER_COMPARE);
 	kt_check(reg == cmp, "run/sstc-compare-saved",
 		 "guest wrote %#llx, compare reads %#llx", cmp, reg);

@@ -169,13 +169,15 @@ g_wfi_timer:
 /*
  * Sstc: a0 timer interrupts programmed by writing stimecmp, each awaited
  * in WFI, with no SBI call. Reports 16: a0 the last compare value written,
- * a1 the scause of the last trap (an illegal instruction without Sstc).
+ * a1 the scause of the last trap (an illegal instruction without Sstc),
+ * a2 the number of traps taken before time reached the compare value.
  */
 #define CSR_STIMECMP	0x14d
 
 	.globl	g_stimecmp
 g_stimecmp:
 	mv	s1, a0
+	li	s4, 0
 	lla	t0, 3f
 	csrw	stvec, t0
 	li	t0, SIE_STIE
@@ -190,12 +192,16 @@ g_stimecmp:
 	j	2b
 	.balign	4
 3:	csrr	s3, scause
-	addi	s1, s1, -1
+	rdtime	t1
+	bgeu	t1, s2, 4f
+	addi	s4, s4, 1
+4:	addi	s1, s1, -1
 	bnez	s1, 1b
 	li	t0, SIE_STIE
 	csrc	sie, t0
 	mv	a0, s2
 	mv	a1, s3
+	mv	a2, s4
 	report	16
 1:	j	1b
 
