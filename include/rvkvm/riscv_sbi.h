@@ -11,6 +11,7 @@
 
 struct rvkvm_vcpu;
 
+#define RVKVM_SBI_EXT_LEGACY_LAST	0x08	/* shutdown */
 #define RVKVM_SBI_EXT_LEGACY_END	0x0f
 #define RVKVM_SBI_EXT_BASE		0x10
 #define RVKVM_SBI_EXT_TIME		0x54494d45

@@ -18,7 +18,7 @@ static int sbi_to_user(struct rvkvm_vcpu *vcpu, unsigned long fid,
 }
 
 static const struct rvkvm_sbi_ext sbi_exts[] = {
-	{ 0, RVKVM_SBI_EXT_LEGACY_END, rvkvm_sbi_legacy, true },
+	{ 0, RVKVM_SBI_EXT_LEGACY_LAST, rvkvm_sbi_legacy, true },
 	{ RVKVM_SBI_EXT_BASE, RVKVM_SBI_EXT_BASE, rvkvm_sbi_base, true },
 	{ RVKVM_SBI_EXT_TIME, RVKVM_SBI_EXT_TIME, rvkvm_sbi_time, true },
 	{ RVKVM_SBI_EXT_IPI, RVKVM_SBI_EXT_IPI, rvkvm_sbi_ipi, true },

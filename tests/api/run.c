@@ -133,7 +133,7 @@ static void test_sbi_in_kernel(void)
 
 	if (!open_guest(&v, g_base, "run/sbi-base")) {
 		r = v.run;
-		if (run_to_report(&v, 1, "run/sbi-base"))
+		if (run_to_report(&v, 1, "run/sbi-base")) {
 			kt_check(r->riscv_sbi.args[0] == (1ULL << 24) &&
 				 r->riscv_sbi.args[1] == 0 &&
 				 r->riscv_sbi.args[2] == 1,
@@ -142,6 +142,14 @@ static void test_sbi_in_kernel(void)
 				 (unsigned long long)r->riscv_sbi.args[0],
 				 (long long)r->riscv_sbi.args[1],
 				 (long long)r->riscv_sbi.args[2]);
+			/* Legacy extensions are 0..8; 9..15 are reserved. */
+			kt_check(r->riscv_sbi.args[3] == 1 &&
+				 r->riscv_sbi.args[4] == 0,
+				 "run/sbi-base-probe-legacy",
+				 "probe(8) %lld probe(9) %lld",
+				 (long long)r->riscv_sbi.args[3],
+				 (long long)r->riscv_sbi.args[4]);
+		}
 		vmm_close(&v);
 	}
 	if (!open_guest(&v, g_unknown, "run/sbi-unknown")) {

@@ -35,7 +35,10 @@ g_compressed:
 	report	9
 1:	j	1b
 
-/* BASE get_spec_version and probe(TIME), handled in the kernel. */
+/*
+ * BASE get_spec_version and probe(TIME), handled in the kernel; then
+ * probe(8), the last legacy extension, and probe(9), which does not exist.
+ */
 	.globl	g_base
 g_base:
 	li	a7, 0x10
@@ -46,8 +49,21 @@ g_base:
 	li	a6, 3
 	li	a0, 0x54494d45
 	ecall
-	mv	a2, a1
-	mv	a1, a0
+	mv	s2, a0
+	mv	s3, a1
+	li	a7, 0x10
+	li	a6, 3
+	li	a0, 8
+	ecall
+	mv	s4, a1
+	li	a7, 0x10
+	li	a6, 3
+	li	a0, 9
+	ecall
+	mv	a4, a1
+	mv	a3, s4
+	mv	a2, s3
+	mv	a1, s2
 	mv	a0, s1
 	report	1
 1:	j	1b
