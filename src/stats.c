@@ -60,7 +60,7 @@ static_assert(STATS_NAME_SIZE % sizeof(u64) == 0);
  */
 #define VM_STATS {					\
 	STAT(vm, COUNTER, remote_tlb_flush),		\
-	STAT(vm, COUNTER, gstage_pages_mapped),		\
+	STAT(vm, GAUGE, gstage_pages_mapped),		\
 	STAT(vm, GAUGE, pinned_pages),			\
 	STAT(vm, COUNTER, memslot_updates),		\
 }

@@ -137,8 +137,10 @@ struct rvkvm_vcpu_arch {
 /* Multi-letter extensions a vCPU can be given (vcpu->arch.ext). */
 #define RVKVM_EXT_SSTC		BIT(0)
 
-/* A macro: struct rvkvm_vcpu is not complete yet here. */
+/* Macros: struct rvkvm_vcpu is not complete yet here. */
 #define rvkvm_vcpu_has_sstc(vcpu)	(!!((vcpu)->arch.ext & RVKVM_EXT_SSTC))
+/* The last exit came from VS-mode, not VU-mode (sstatus.SPP of the trap). */
+#define rvkvm_exit_from_vs(vcpu)	(!!((vcpu)->arch.sw.guest.sstatus & SR_SPP))
 
 /* riscv/vmid.c tlb.c */
 int rvkvm_vmid_init(void);

@@ -11,7 +11,7 @@
 
 struct rvkvm_vm_stats {
 	u64 remote_tlb_flush;
-	u64 gstage_pages_mapped;
+	u64 gstage_pages_mapped;	/* gauge: leaf entries valid now */
 	u64 pinned_pages;		/* gauge: pages pinned now */
 	u64 memslot_updates;
 };

@@ -26,7 +26,7 @@ static void fetch_insn(struct rvkvm_vcpu *vcpu)
 
 	t->insn_fault = false;
 	/* A 32-bit VU-mode fetches from the low 32 bits of its pc. */
-	t->rv32 = !(vcpu->arch.sw.guest.sstatus & SR_SPP) &&
+	t->rv32 = !rvkvm_exit_from_vs(vcpu) &&
 		  (csr_read(CSR_VSSTATUS) & SR_UXL) == SR_UXL_32;
 	if (t->rv32)
 		pc = (u32)pc;
@@ -70,8 +70,7 @@ bool rvkvm_exit_fast(struct rvkvm_vcpu *vcpu)
 	case EXC_VIRTUAL_INST_FAULT:
 		fetch_insn(vcpu);
 		/* WFI with an interrupt already pending completes at once. */
-		if (t->insn == RVKVM_INSN_WFI &&
-		    (vcpu->arch.sw.guest.sstatus & SR_SPP) &&
+		if (t->insn == RVKVM_INSN_WFI && rvkvm_exit_from_vs(vcpu) &&
 		    rvkvm_irq_pending(vcpu, true)) {
 			vcpu->stats.wfi_exits++;
 			vcpu->arch.sw.guest.sepc += 4;

@@ -177,7 +177,7 @@ int rvkvm_insn_virtual(struct rvkvm_vcpu *vcpu)
 	if (!insn && vcpu->arch.trap.insn_fault)
 		return 1;
 	/* U-mode WFI is illegal natively; from VU-mode it must not sleep. */
-	if (insn == RVKVM_INSN_WFI && (vcpu->arch.sw.guest.sstatus & SR_SPP))
+	if (insn == RVKVM_INSN_WFI && rvkvm_exit_from_vs(vcpu))
 		return wfi(vcpu);
 	if ((insn & 0x7f) == RVKVM_OP_SYSTEM && (RVKVM_FUNCT3(insn) & 3) &&
 	    RVKVM_CSR_NUM(insn) == RVKVM_CSR_SEED)

@@ -152,7 +152,10 @@ void rvkvm_unpin_slot(struct rvkvm_vm *vm, struct rvkvm_memslot *slot)
 	if (n) {
 		if (!IS_ENABLED(CONFIG_MMU_NOTIFIER))
 			account_locked_vm(vm->mm, n, false);
+		/* The MMU notifier counts other slots' pages under it. */
+		spin_lock(&vm->arch.mmu_lock);
 		vm->stats.pinned_pages -= n;
+		spin_unlock(&vm->arch.mmu_lock);
 		rvkvm_count(RVKVM_CNT_PINNED_PAGES, -n);
 	}
 	slot->nr_pinned = 0;

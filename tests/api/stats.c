@@ -39,7 +39,7 @@ static const struct {
 	bool gauge;
 } rvkvm_vm_stats[] = {
 	{ "remote_tlb_flush", false },
-	{ "gstage_pages_mapped", false },
+	{ "gstage_pages_mapped", true },
 	{ "pinned_pages", true },
 	{ "memslot_updates", false },
 };
