@@ -560,6 +560,19 @@ static void test_wfi_user(void)
 			 KVM_REG_RISCV_TIMER_REG(compare))
 #define CAUSE_STI	((1ULL << 63) | 5)
 
+/* Start the guest with a0 and run it once, bounded to 10 s by the alarm. */
+static int run_bounded(struct vmm *v, uint64_t a0, int *err)
+{
+	int rc;
+
+	vmm_set_reg(v, VMM_REG_A(0), a0);
+	alarm_us(10000000, 0);
+	rc = vmm_run_once(v);
+	*err = errno;
+	alarm_us(0, 0);
+	return rc;
+}
+
 /*
  * Sstc: a guest that writes stimecmp itself takes 20 timer interrupts,
  * sleeping in WFI before each, with no SBI call; afterwards the vCPU's
@@ -580,11 +593,7 @@ static void test_sstc(void)
 		vmm_close(&v);
 		return;
 	}
-	vmm_set_reg(&v, VMM_REG_A(0), 20);
-	alarm_us(10000000, 0);
-	rc = vmm_run_once(&v);
-	e = errno;
-	alarm_us(0, 0);
+	rc = run_bounded(&v, 20, &e);
 	cmp = v.run->riscv_sbi.args[0];
 	cause = v.run->riscv_sbi.args[1];
 	early = v.run->riscv_sbi.args[2];
@@ -606,11 +615,7 @@ static void test_sstc(void)
 		vmm_close(&v);
 		return;
 	}
-	vmm_set_reg(&v, VMM_REG_A(0), 20);
-	alarm_us(10000000, 0);
-	rc = vmm_run_once(&v);
-	e = errno;
-	alarm_us(0, 0);
+	rc = run_bounded(&v, 20, &e);
 	cause = v.run->riscv_sbi.args[1];
 	kt_check(rc == 0 && v.run->exit_reason == KVM_EXIT_RISCV_SBI &&
 		 v.run->riscv_sbi.function_id == 16 && cause == 2,
@@ -621,11 +626,7 @@ static void test_sstc(void)
 	if (open_guest(&v, g_wfi_timer, "run/wfi-timer-hrtimer"))
 		return;
 	vmm_set_reg(&v, ISA_EXT_SSTC, 0);
-	vmm_set_reg(&v, VMM_REG_A(0), 20);
-	alarm_us(10000000, 0);
-	rc = vmm_run_once(&v);
-	e = errno;
-	alarm_us(0, 0);
+	rc = run_bounded(&v, 20, &e);
 	kt_check(rc == 0 && v.run->exit_reason == KVM_EXIT_RISCV_SBI &&
 		 v.run->riscv_sbi.function_id == 14 &&
 		 vmm_get_reg(&v, ISA_EXT_SSTC) == 0, "run/wfi-timer-hrtimer",
