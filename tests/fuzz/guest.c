@@ -26,10 +26,14 @@
  * loops, sleeps or lost its way ends its run with EINTR.
  *
  * A VM serves one to four runs (a reused vCPU is reset through ONE_REG and
- * MP_STATE); half of the VMs have a second vCPU that never runs, as a
- * target for HSM, IPI and RFENCE calls; now and then the VMM raises or
- * lowers the external interrupt. The VMM answers every exit with random
- * data and checks it against what the guest did:
+ * MP_STATE). Most VMs back their slots with the buffers the VM before
+ * used (every run rewrites them whole; on the debug kernel, faulting in
+ * and unmapping them cost more than the VM itself); one in ten maps its
+ * own and unmaps them before it closes the VM. Half of the VMs have a
+ * second vCPU that never runs, as a target for HSM, IPI and RFENCE
+ * calls; now and then the VMM raises or lowers the external interrupt.
+ * The VMM answers every exit with random data and checks it against what
+ * the guest did:
  * - KVM_RUN ends with MMIO, RISCV_SBI, RISCV_CSR or SYSTEM_EVENT, or fails
  *   with EINTR only. Against the in-tree 6.1 kvm.ko (--intree), EFAULT (a
  *   guest trap it does not handle, e.g. an illegal instruction),
@@ -92,6 +96,7 @@
 #define FN_LOST		0x7e570003
 
 #define DEFAULT_RUNS	1500
+#define PROGRESS_RUNS	5000	/* runs between progress lines */
 #define MAX_OPS		160
 #define PROG_END	(CODE_SIZE - 512)	/* room for the final report */
 #define RUN_BUDGET_US	60000	/* wall time per run */
@@ -209,7 +214,7 @@ struct gvm {
 	int vm, vcpu, vcpu1;
 	struct kvm_run *run;
 	uint8_t *code, *ram;
-	bool ro;
+	bool own_mem, ro;
 	unsigned int runs_left;
 };
 
@@ -1106,9 +1111,9 @@ static void gvm_close(struct gvm *g)
 {
 	if (g->run && g->run != MAP_FAILED)
 		munmap(g->run, run_size);
-	if (g->code && g->code != MAP_FAILED)
+	if (g->own_mem && g->code && g->code != MAP_FAILED)
 		munmap(g->code, CODE_SIZE);
-	if (g->ram && g->ram != MAP_FAILED)
+	if (g->own_mem && g->ram && g->ram != MAP_FAILED)
 		munmap(g->ram, RAM_SIZE);
 	if (g->vcpu1 >= 0)
 		close(g->vcpu1);
@@ -1130,7 +1135,10 @@ static void *anon(size_t size)
 	return p;
 }
 
-static bool gvm_open(struct gvm *g, bool two_vcpus)
+/* The buffers that most VMs share, one after the other. */
+static uint8_t *pool_code, *pool_ram;
+
+static bool gvm_open(struct gvm *g, bool two_vcpus, bool own_mem)
 {
 	struct kvm_userspace_memory_region mr;
 
@@ -1139,8 +1147,13 @@ static bool gvm_open(struct gvm *g, bool two_vcpus)
 	g->vm = ioctl(kvm_fd, KVM_CREATE_VM, 0);
 	if (g->vm < 0)
 		goto err;
-	g->code = anon(CODE_SIZE);
-	g->ram = anon(RAM_SIZE);
+	if (!pool_code) {
+		pool_code = anon(CODE_SIZE);
+		pool_ram = anon(RAM_SIZE);
+	}
+	g->own_mem = own_mem;
+	g->code = own_mem ? anon(CODE_SIZE) : pool_code;
+	g->ram = own_mem ? anon(RAM_SIZE) : pool_ram;
 	if (g->code == MAP_FAILED || g->ram == MAP_FAILED)
 		goto err;
 	g->ro = have_ro;
@@ -1708,6 +1721,22 @@ static int run_prog(struct gvm *g, unsigned long budget_us)
 	return out;
 }
 
+/* A long run says how far it got, so that a cut-off run still counts. */
+static void progress(unsigned int done, const struct timespec *t0)
+{
+	struct timespec t;
+	unsigned int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	printf("fuzz-guest: %u runs so far, at %.0f s, %lu VMs, %lu failures:",
+	       done, (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9,
+	       n_fresh, nfail);
+	for (i = 0; i < O_NR; i++)
+		printf("%s %lu %s", i ? "," : "", outcomes[i], outcome_name[i]);
+	printf("\n");
+	fflush(stdout);
+}
+
 static void dump_prog(unsigned int k)
 {
 	uint16_t h;
@@ -1775,7 +1804,7 @@ static void known_guest(unsigned int reps)
 	prog.end = prog.pos;
 
 	for (i = 0; i < reps; i++) {
-		if (!gvm_open(&g, false))
+		if (!gvm_open(&g, false, true))
 			return;
 		if (!gvm_reset(&g)) {
 			gvm_close(&g);
@@ -1876,7 +1905,7 @@ int main(int argc, char **argv)
 			dump_prog(k);
 		if (g.vm < 0 || !g.runs_left--) {
 			gvm_close(&g);
-			if (!gvm_open(&g, fz_chance(50)))
+			if (!gvm_open(&g, fz_chance(50), fz_chance(10)))
 				break;
 			g.runs_left = fz_below(VM_MAX_RUNS);
 		}
@@ -1890,6 +1919,8 @@ int main(int argc, char **argv)
 		/* After an error the VM starts afresh. */
 		if (out == O_FAILED || out == O_KVMERR)
 			gvm_close(&g);
+		if ((k - from + 1) % PROGRESS_RUNS == 0)
+			progress(k + 1 - from, &t0);
 	}
 	gvm_close(&g);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -4,6 +4,9 @@
 # program prints the seed it used). FUZZ_KERNEL picks the host kernel: the
 # debug one by default (KASAN, lockdep, kmemleak, UBSAN), so that a fault
 # the fuzzers provoke is reported even when the host survives it.
+# The whole run is four boots (tests/plans/fuzz-*), hours of TCG each;
+# FUZZ_PLANS="fuzz-guest-1 ..." runs some of them, so that a long run can
+# be done in parts with one SEED.
 set -euo pipefail
 STAGE=fuzz
 # shellcheck source=qemu-scripts/lib.sh
@@ -21,22 +24,25 @@ kernel=${FUZZ_KERNEL:-debug}
 "$qs/20-module.sh" "$kernel"
 "$qs/30-initramfs.sh" "$kernel"
 say "long fuzz on the $kernel kernel, seed $seed (replay: SEED=$seed make fuzz)"
-# Two boots side by side, one per host core; the plans split the work.
-plans=(fuzz-long-a fuzz-long-b)
-pids=()
-for plan in "${plans[@]}"; do
-	BOOT_TIMEOUT=$((timeout_s + 600)) \
-		BOOT_APPEND="rvtest.seed=$seed rvtest.timeout=$timeout_s" \
-		"$qs/40-boot.sh" "$kernel" "$plan" &
-	pids+=("$!")
-done
+read -ra plans <<<"${FUZZ_PLANS:-fuzz-ioctl fuzz-guest-1 fuzz-guest-2 fuzz-stress}"
+# Two boots at a time, one per host core.
 rc=0
-for pid in "${pids[@]}"; do
-	wait "$pid" || rc=1
+for ((i = 0; i < ${#plans[@]}; i += 2)); do
+	pids=()
+	for plan in "${plans[@]:i:2}"; do
+		[ -f "$RVKVM_ROOT/tests/plans/$plan" ] || die "no plan $plan"
+		BOOT_TIMEOUT=$((timeout_s + 600)) \
+			BOOT_APPEND="rvtest.seed=$seed rvtest.timeout=$timeout_s" \
+			"$qs/40-boot.sh" "$kernel" "$plan" &
+		pids+=("$!")
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" || rc=1
+	done
 done
 say "what the fuzzers ran:"
 for plan in "${plans[@]}"; do
-	grep -aE '^(fuzz-ioctl|fuzz-guest|stress): ' \
+	grep -aE '^(fuzz-ioctl|fuzz-guest|stress): [0-9]' \
 		"$(work_dir results)/$plan.log" || true
 done
 exit "$rc"
