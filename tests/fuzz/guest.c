@@ -1147,7 +1147,7 @@ static bool gvm_open(struct gvm *g, bool two_vcpus, bool own_mem)
 	g->vm = ioctl(kvm_fd, KVM_CREATE_VM, 0);
 	if (g->vm < 0)
 		goto err;
-	if (!pool_code) {
+	if (!own_mem && !pool_code) {
 		pool_code = anon(CODE_SIZE);
 		pool_ram = anon(RAM_SIZE);
 	}
@@ -1721,18 +1721,25 @@ static int run_prog(struct gvm *g, unsigned long budget_us)
 	return out;
 }
 
+/* " N reported, N lost their way, ...": the outcome counts so far. */
+static void print_outcomes(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < O_NR; i++)
+		printf("%s %lu %s", i ? "," : "", outcomes[i], outcome_name[i]);
+}
+
 /* A long run says how far it got, so that a cut-off run still counts. */
 static void progress(unsigned int done, const struct timespec *t0)
 {
 	struct timespec t;
-	unsigned int i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	printf("fuzz-guest: %u runs so far, at %.0f s, %lu VMs, %lu failures:",
 	       done, (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9,
 	       n_fresh, nfail);
-	for (i = 0; i < O_NR; i++)
-		printf("%s %lu %s", i ? "," : "", outcomes[i], outcome_name[i]);
+	print_outcomes();
 	printf("\n");
 	fflush(stdout);
 }
@@ -1929,8 +1936,7 @@ int main(int argc, char **argv)
 	       k - from, (t1.tv_sec - t0.tv_sec) +
 	       (t1.tv_nsec - t0.tv_nsec) / 1e9, (unsigned long long)seed,
 	       from, n_fresh);
-	for (i = 0; i < O_NR; i++)
-		printf("%s %lu %s", i ? "," : "", outcomes[i], outcome_name[i]);
+	print_outcomes();
 	printf("\nfuzz-guest: exits: %lu mmio reads, %lu mmio writes, %lu sbi, %lu csr, %lu system events, %lu timer EINTR, %lu other EINTR; %lu interrupts injected\n",
 	       n_mmio_r, n_mmio_w, n_sbi, n_csr, n_sysev, n_eintr,
 	       n_spurious, n_irq);
