@@ -59,10 +59,13 @@ static long rvkvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 /*
  * The ABI has no 32-bit layout on RISC-V (kvm_run and ONE_REG ids follow
  * the kernel's XLEN): as in KVM, 32-bit tasks cannot open the device, and
- * a file passed to one refuses its ioctls.
+ * a file passed to one refuses its ioctls. Until init has enabled every
+ * CPU, opens are refused too.
  */
 static int rvkvm_dev_open(struct inode *inode, struct file *filp)
 {
+	if (!rvkvm_is_ready())
+		return -EAGAIN;
 	return in_compat_syscall() ? -ENODEV : 0;
 }
 

@@ -7,12 +7,12 @@
  * come online later, or return from a power-down), then open /dev/kvm.
  */
 
+#include <asm/barrier.h>
 #include <linux/cpu.h>
 #include <linux/cpu_pm.h>
 #include <linux/cpuhotplug.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/percpu.h>
 
 #include <rvkvm/arch.h>
@@ -27,13 +27,17 @@ static DEFINE_PER_CPU(bool, rvkvm_cpu_enabled);
  */
 static bool rvkvm_shared;
 
-/* Held by init from device registration until every CPU is enabled. */
-static DEFINE_MUTEX(rvkvm_init_lock);
+/*
+ * Set once every CPU is enabled. The device is registered before that, and
+ * an init that fails after registering does not wait for module references,
+ * so opens are refused until then.
+ */
+static bool rvkvm_ready;
 
-void rvkvm_wait_ready(void)
+bool rvkvm_is_ready(void)
 {
-	mutex_lock(&rvkvm_init_lock);
-	mutex_unlock(&rvkvm_init_lock);
+	/* Pairs with init's release: the CPUs' state is seen once ready is. */
+	return smp_load_acquire(&rvkvm_ready);
 }
 
 static int rvkvm_cpu_online(unsigned int cpu)
@@ -79,9 +83,8 @@ static int __init rvkvm_init(void)
 
 	/*
 	 * Take the device first: only then is it known whether kvm.ko is
-	 * here. VM creation waits on the lock until the CPUs are enabled.
+	 * here. Opens fail until the CPUs are enabled.
 	 */
-	mutex_lock(&rvkvm_init_lock);
 	ret = rvkvm_dev_register();
 	if (ret)
 		goto out;
@@ -96,7 +99,8 @@ static int __init rvkvm_init(void)
 	ret = cpu_pm_register_notifier(&rvkvm_cpu_pm_nb);
 	if (ret)
 		goto err_cpuhp;
-	mutex_unlock(&rvkvm_init_lock);
+	/* Publishes rvkvm_shared and the enabled CPUs to openers. */
+	smp_store_release(&rvkvm_ready, true);
 	return 0;
 
 err_cpuhp:
@@ -104,9 +108,7 @@ err_cpuhp:
 err_dev:
 	rvkvm_dev_unregister();
 out:
-	mutex_unlock(&rvkvm_init_lock);
-	if (ret)
-		rvkvm_counters_exit();
+	rvkvm_counters_exit();
 	return ret;
 }
 

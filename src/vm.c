@@ -125,7 +125,6 @@ int rvkvm_vm_create(unsigned long type)
 	if (type)
 		return -EINVAL;
 
-	rvkvm_wait_ready();
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return -ENOMEM;

@@ -99,7 +99,7 @@ struct rvkvm_vcpu {
 #define RVKVM_REQ_HVIP		4	/* pending interrupts changed */
 
 /* main.c */
-void rvkvm_wait_ready(void);
+bool rvkvm_is_ready(void);
 
 /* dev.c */
 struct file;

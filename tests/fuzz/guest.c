@@ -1926,7 +1926,8 @@ int main(int argc, char **argv)
 		/* After an error the VM starts afresh. */
 		if (out == O_FAILED || out == O_KVMERR)
 			gvm_close(&g);
-		if ((k - from + 1) % PROGRESS_RUNS == 0)
+		/* The summary below covers the last run. */
+		if ((k - from + 1) % PROGRESS_RUNS == 0 && k + 1 < from + runs)
 			progress(k + 1 - from, &t0);
 	}
 	gvm_close(&g);

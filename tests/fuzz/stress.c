@@ -458,6 +458,8 @@ static void *watchdog_thread(void *arg)
 			printf("stress: %s at %d s: %ld VMs, %ld runs, %ld reports, %ld EINTR\n",
 			       phase, ticks, LOAD(cnt.vms), LOAD(cnt.runs),
 			       LOAD(cnt.reports), LOAD(cnt.eintr));
+		/* stdout is a pipe to the runner: show it now. */
+		fflush(stdout);
 		now = LOAD(cnt.progress);
 		if (now != last) {
 			last = now;
@@ -1913,6 +1915,7 @@ int main(int argc, char **argv)
 			 v, lck);
 		printf("stress: %s done at %.1f s\n", scenarios[i].name,
 		       now_s() - t0);
+		fflush(stdout);
 	}
 	STORE(watchdog_stop, 1);
 	pthread_join(wd, NULL);
