@@ -127,6 +127,7 @@ struct rvkvm_vcpu_arch {
 	/* MP state: stopped vCPUs wait for an HSM start. */
 	spinlock_t mp_lock;
 	bool stopped;
+	bool suspended;			/* in an HSM retentive suspend */
 
 	int last_exit_cpu;
 	u64 serial;			/* unique among all vCPUs ever made */
@@ -180,6 +181,7 @@ int rvkvm_arch_vcpu_init(struct rvkvm_vcpu *vcpu);
 void rvkvm_arch_vcpu_uninit(struct rvkvm_vcpu *vcpu);
 void rvkvm_arch_vcpu_reset(struct rvkvm_vcpu *vcpu);
 int rvkvm_arch_vcpu_run(struct rvkvm_vcpu *vcpu);
+void rvkvm_vcpu_halt(struct rvkvm_vcpu *vcpu);
 
 /* riscv/exit.c insn.c */
 int rvkvm_exit_handle(struct rvkvm_vcpu *vcpu);

@@ -12,6 +12,7 @@
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
+#include <linux/rcuwait.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/task_work.h>
@@ -338,6 +339,26 @@ static int run_loaded(struct rvkvm_vcpu *vcpu)
 		local_irq_enable();
 		return RUN_EXIT;
 	}
+}
+
+/*
+ * WFI and HSM retentive suspend: sleep until an interrupt the guest enabled
+ * is pending. State is not loaded. Signals and requests also end the sleep
+ * (a spurious wake-up, which both allow); the run loop looks at them.
+ */
+void rvkvm_vcpu_halt(struct rvkvm_vcpu *vcpu)
+{
+	if (rvkvm_irq_pending(vcpu, false))
+		return;
+	vcpu->stats.halts++;
+	rvkvm_timer_block(vcpu);
+	rcuwait_wait_event(&vcpu->wait,
+			   rvkvm_irq_pending(vcpu, false) ||
+			   signal_pending(current) ||
+			   READ_ONCE(vcpu->requests) ||
+			   READ_ONCE(vcpu->arch.stopped),
+			   TASK_INTERRUPTIBLE);
+	rvkvm_timer_unblock(vcpu);
 }
 
 /* Block a stopped vCPU until an HSM start, a signal or a request. */

@@ -5,8 +5,6 @@
  */
 
 #include <linux/kernel.h>
-#include <linux/rcuwait.h>
-#include <linux/sched/signal.h>
 
 #include <rvkvm/rvkvm.h>
 #include <rvkvm/riscv_insn.h>
@@ -155,18 +153,7 @@ static int wfi(struct rvkvm_vcpu *vcpu)
 {
 	vcpu->arch.sw.guest.sepc += 4;
 	vcpu->stats.wfi_exits++;
-	if (rvkvm_irq_pending(vcpu, false))
-		return 1;
-	vcpu->stats.halts++;
-	rvkvm_timer_block(vcpu);
-	/* Signals and requests are looked at again by the run loop. */
-	rcuwait_wait_event(&vcpu->wait,
-			   rvkvm_irq_pending(vcpu, false) ||
-			   signal_pending(current) ||
-			   READ_ONCE(vcpu->requests) ||
-			   READ_ONCE(vcpu->arch.stopped),
-			   TASK_INTERRUPTIBLE);
-	rvkvm_timer_unblock(vcpu);
+	rvkvm_vcpu_halt(vcpu);
 	return 1;
 }
 

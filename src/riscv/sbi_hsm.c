@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rvkvm: SBI HSM: harts (vCPUs) start, stop and report their state. A
- * start is applied by the target itself, in its run loop.
+ * rvkvm: SBI HSM: harts (vCPUs) start, stop, suspend and report their
+ * state. A start is applied by the target itself, in its run loop.
  */
 #include <rvkvm/rvkvm.h>
 #include <rvkvm/riscv_sbi.h>
 
 #define HSM_STARTED	0
 #define HSM_STOPPED	1
+#define HSM_SUSPENDED	4
+
+#define HSM_SUSPEND_RET_DEFAULT		0x0UL
+#define HSM_SUSPEND_NON_RET_DEFAULT	0x80000000UL
 
 /* In the target's own thread: reset, then run at the start address. */
 void rvkvm_sbi_hsm_start_apply(struct rvkvm_vcpu *vcpu)
@@ -43,6 +47,29 @@ static int hsm_start(struct rvkvm_vcpu *vcpu, unsigned long hartid,
 	return ret;
 }
 
+/*
+ * Retentive suspend is a WFI that returns success; while it sleeps, the
+ * hart's status reads SUSPENDED. Non-retentive suspend is not offered, as
+ * on KVM; every other type is reserved or platform-specific.
+ */
+static int hsm_suspend(struct rvkvm_vcpu *vcpu, unsigned long type,
+		       bool fast)
+{
+	if (type == HSM_SUSPEND_NON_RET_DEFAULT)
+		return -EOPNOTSUPP;
+	if (type != HSM_SUSPEND_RET_DEFAULT)
+		return -EINVAL;
+	/* In the fast loop the state is loaded; sleeping needs the slow path. */
+	if (rvkvm_irq_pending(vcpu, fast))
+		return 0;
+	if (fast)
+		return RVKVM_SBI_SLOW;
+	WRITE_ONCE(vcpu->arch.suspended, true);
+	rvkvm_vcpu_halt(vcpu);
+	WRITE_ONCE(vcpu->arch.suspended, false);
+	return 0;
+}
+
 int rvkvm_sbi_hsm(struct rvkvm_vcpu *vcpu, unsigned long fid,
 		  unsigned long *value, bool fast)
 {
@@ -61,9 +88,15 @@ int rvkvm_sbi_hsm(struct rvkvm_vcpu *vcpu, unsigned long fid,
 		t = rvkvm_vm_vcpu(vcpu->vm, r[10]);
 		if (!t)
 			return -EINVAL;
-		*value = READ_ONCE(t->arch.stopped) ? HSM_STOPPED :
-						      HSM_STARTED;
+		if (READ_ONCE(t->arch.stopped))
+			*value = HSM_STOPPED;
+		else if (READ_ONCE(t->arch.suspended))
+			*value = HSM_SUSPENDED;
+		else
+			*value = HSM_STARTED;
 		return 0;
+	case 3:
+		return hsm_suspend(vcpu, r[10], fast);
 	}
 	return -EOPNOTSUPP;
 }

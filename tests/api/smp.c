@@ -108,6 +108,66 @@ out:
 	vmm_close(&v);
 }
 
+/*
+ * HSM hart_suspend: reserved and non-retentive types are refused; a
+ * retentive suspend sleeps in KVM_RUN until KVM_INTERRUPT. Meanwhile the
+ * other hart reads it as SUSPENDED on rvkvm; 6.1's kvm.ko says STARTED, so
+ * there vCPU 0 asks a few times only.
+ */
+static void test_hsm_suspend(void)
+{
+	struct kvm_interrupt irq = { .irq = KVM_INTERRUPT_SET };
+	struct runner sec = { 0 };
+	struct kvm_run *r;
+	struct vmm v;
+	int rc;
+
+	if (open_vm(&v, g_hsm_watch, "smp/hsm-suspend"))
+		return;
+	sec.fd = vmm_add_vcpu(&v, 1, &sec.run);
+	r = sec.run;
+	if (sec.fd < 0 ||
+	    ioctl(sec.fd, KVM_SET_MP_STATE, &MP(KVM_MP_STATE_RUNNABLE)) ||
+	    vcpu_set_reg(sec.fd, VMM_REG_PC,
+			 vmm_gpa_of(smp_start, g_hsm_suspend))) {
+		kt_check(false, "smp/hsm-suspend", "vCPU 1 setup: %s",
+			 strerrorname(errno));
+		goto out;
+	}
+	rc = vcpu_run(sec.fd);
+	if (!kt_check(reported(rc, r, 80) &&
+		      (long long)r->riscv_sbi.args[0] == -3 &&
+		      (long long)r->riscv_sbi.args[1] == -2,
+		      "smp/hsm-suspend-types",
+		      "rc=%d reserved type: %lld, non-retentive: %lld", rc,
+		      (long long)r->riscv_sbi.args[0],
+		      (long long)r->riscv_sbi.args[1]))
+		goto out;
+
+	/* vCPU 1 suspends in its KVM_RUN while vCPU 0 watches it. */
+	pthread_create(&sec.thread, NULL, run_thread, &sec);
+	usleep(20000);
+	vmm_set_reg(&v, VMM_REG_A(0), intree ? 2000 : 2000000);
+	rc = vmm_run(&v);
+	kt_check(reported(rc, v.run, 82) &&
+		 v.run->riscv_sbi.args[0] == (intree ? 0 : 4),
+		 "smp/hsm-status-suspended", "rc=%d status %lld, %llu polls left",
+		 rc, (long long)v.run->riscv_sbi.args[0],
+		 (unsigned long long)v.run->riscv_sbi.args[1]);
+	rc = ioctl(sec.fd, KVM_INTERRUPT, &irq);
+	pthread_join(sec.thread, NULL);
+	kt_check(rc == 0 && reported(sec.rc, r, 81) &&
+		 r->riscv_sbi.args[0] == 0 && (r->riscv_sbi.args[1] & 0x200),
+		 "smp/hsm-suspend-wakes-on-interrupt",
+		 "KVM_INTERRUPT rc=%d, KVM_RUN rc=%d exit=%u err %lld sip %#llx",
+		 rc, sec.rc, r->exit_reason, (long long)r->riscv_sbi.args[0],
+		 (unsigned long long)r->riscv_sbi.args[1]);
+out:
+	if (sec.fd > 0)
+		close(sec.fd);
+	vmm_close(&v);
+}
+
 /* vCPU 1 waits in WFI for a software interrupt that vCPU 0 sends. */
 static void test_ipi(void)
 {
@@ -446,6 +506,7 @@ int main(int argc, char **argv)
 	}
 	test_hsm();
 	test_hsm_start_resets_timer();
+	test_hsm_suspend();
 	test_ipi();
 	test_timer();
 	test_interrupt();

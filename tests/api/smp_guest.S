@@ -45,6 +45,45 @@ g_hsm_secondary:
 	report	22
 1:	j	1b
 
+/*
+ * HSM suspend: a reserved type and the non-retentive default are refused;
+ * then a retentive suspend with only sie.SEIE set (sstatus.SIE clear)
+ * returns once an external interrupt is pending, without a trap.
+ */
+	.globl	g_hsm_suspend
+g_hsm_suspend:
+	li	t0, 0x200
+	csrw	sie, t0
+	li	a0, 1
+	sbi	SBI_EXT_HSM, 3
+	mv	s1, a0
+	li	a0, 0x80000000
+	li	a1, 0
+	li	a2, 0
+	sbi	SBI_EXT_HSM, 3
+	mv	a1, a0
+	mv	a0, s1
+	report	80
+	li	a0, 0
+	sbi	SBI_EXT_HSM, 3
+	csrr	a1, sip
+	report	81
+1:	j	1b
+
+/* Read hart 1's HSM status until it is not STARTED, a0 times at most. */
+	.globl	g_hsm_watch
+g_hsm_watch:
+	mv	s1, a0
+1:	li	a0, 1
+	sbi	SBI_EXT_HSM, 2
+	bnez	a1, 2f
+	addi	s1, s1, -1
+	bnez	s1, 1b
+2:	mv	a0, a1
+	mv	a1, s1
+	report	82
+1:	j	1b
+
 /* A hart that arms a timer far ahead, then stops itself. */
 	.globl	g_timer_stop
 g_timer_stop:
