@@ -157,9 +157,10 @@ static void test_hsm_suspend(void)
 	rc = ioctl(sec.fd, KVM_INTERRUPT, &irq);
 	pthread_join(sec.thread, NULL);
 	kt_check(rc == 0 && reported(sec.rc, r, 81) &&
-		 r->riscv_sbi.args[0] == 0 && (r->riscv_sbi.args[1] & 0x200),
+		 r->riscv_sbi.args[0] == 0 &&
+		 r->riscv_sbi.args[1] == (IRQ_FLAG | 9),
 		 "smp/hsm-suspend-wakes-on-interrupt",
-		 "KVM_INTERRUPT rc=%d, KVM_RUN rc=%d exit=%u err %lld sip %#llx",
+		 "KVM_INTERRUPT rc=%d, KVM_RUN rc=%d exit=%u err %lld scause %#llx",
 		 rc, sec.rc, r->exit_reason, (long long)r->riscv_sbi.args[0],
 		 (unsigned long long)r->riscv_sbi.args[1]);
 out:

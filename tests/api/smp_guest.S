@@ -48,7 +48,8 @@ g_hsm_secondary:
 /*
  * HSM suspend: a reserved type and the non-retentive default are refused;
  * then a retentive suspend with only sie.SEIE set (sstatus.SIE clear)
- * returns once an external interrupt is pending, without a trap.
+ * returns once an external interrupt is pending, without a trap; setting
+ * sstatus.SIE then takes it. Reports the suspend's error and scause.
  */
 	.globl	g_hsm_suspend
 g_hsm_suspend:
@@ -66,7 +67,18 @@ g_hsm_suspend:
 	report	80
 	li	a0, 0
 	sbi	SBI_EXT_HSM, 3
-	csrr	a1, sip
+	mv	s1, a0
+	lla	t0, 2f
+	csrw	stvec, t0
+	csrsi	sstatus, 2
+	nop
+	li	a1, 0
+	mv	a0, s1
+	report	81
+1:	j	1b
+	.balign	4
+2:	csrr	a1, scause
+	mv	a0, s1
 	report	81
 1:	j	1b
 
