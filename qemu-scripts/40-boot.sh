@@ -22,19 +22,46 @@ results=$(work_dir results)
 log=$results/$plan.log
 mkdir -p "$results"
 
+# A boot whose kernel has not reached its console by then is stuck before
+# any test ran (seen once: QEMU silent after OpenSBI's banner for 900 s).
+console_s=${BOOT_CONSOLE_TIMEOUT:-300}
+
+# One QEMU run into $log; sets rc, and stuck=true when the kernel printed
+# nothing within console_s seconds (QEMU is then stopped).
+boot_once() {
+	local qpid
+	start=$SECONDS
+	rc=0
+	stuck=false
+	# BOOT_SMP harts (default 2); BOOT_QEMU_OPTS, extra QEMU options as a
+	# word list (e.g. "-icount shift=0,sleep=off").
+	# shellcheck disable=SC2086
+	timeout --foreground -k 10 "$timeout_s" qemu-system-riscv64 \
+		-M virt -cpu "$cpu" -smp "${BOOT_SMP:-2}" -m 2G -nographic \
+		-no-reboot ${BOOT_QEMU_OPTS:-} \
+		-kernel "$kb/arch/riscv/boot/Image" -initrd "$initrd" \
+		-append "console=ttyS0 panic_on_warn=1 panic=-1 rvtest.plan=$plan${append_extra:+ $append_extra}" \
+		</dev/null >"$log" 2>&1 &
+	qpid=$!
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 2
+		if [ $((SECONDS - start)) -ge "$console_s" ] &&
+			! grep -aq 'Linux version' "$log"; then
+			stuck=true
+			kill "$qpid" 2>/dev/null || true
+		fi
+	done
+	wait "$qpid" || rc=$?
+	say "QEMU exited with $rc after $((SECONDS - start))s (log: $log)"
+}
+
 say "QEMU: kernel $cfg, cpu $cpu, ${BOOT_SMP:-2} harts, plan $plan (timeout ${timeout_s}s)${BOOT_QEMU_OPTS:+, $BOOT_QEMU_OPTS}"
-start=$SECONDS
-rc=0
-# BOOT_SMP harts (default 2); BOOT_QEMU_OPTS, extra QEMU options as a word
-# list (e.g. "-icount shift=0,sleep=off").
-# shellcheck disable=SC2086
-timeout --foreground -k 10 "$timeout_s" qemu-system-riscv64 \
-	-M virt -cpu "$cpu" -smp "${BOOT_SMP:-2}" -m 2G -nographic -no-reboot \
-	${BOOT_QEMU_OPTS:-} \
-	-kernel "$kb/arch/riscv/boot/Image" -initrd "$initrd" \
-	-append "console=ttyS0 panic_on_warn=1 panic=-1 rvtest.plan=$plan${append_extra:+ $append_extra}" \
-	</dev/null >"$log" 2>&1 || rc=$?
-say "QEMU exited with $rc after $((SECONDS - start))s (log: $log)"
+boot_once
+if $stuck; then
+	say "no kernel output within ${console_s}s: stuck before the kernel's console, so no test ran; booting once more"
+	mv "$log" "$log.stuck"
+	boot_once
+fi
 
 # Host-side checks count as results of their own.
 host_result() {
@@ -46,7 +73,9 @@ host_result() {
 }
 {
 	tr -d '\r' <"$log" | grep -aE '^rvtest: (PASS|FAIL|SKIP) ' || true
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	if $stuck; then
+		host_result fail qemu-finished "no kernel output within ${console_s}s, twice"
+	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		host_result fail qemu-finished "timed out after ${timeout_s}s"
 	else
 		host_result ok qemu-finished
