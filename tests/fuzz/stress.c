@@ -1623,12 +1623,24 @@ static void scenario_migrate(void)
 		}
 		n++;
 	}
+	/*
+	 * The whole phase may take longer than WATCHDOG_S on a loaded host
+	 * (--iters scales it): give up only when the moves stop.
+	 */
 	for (j = 0; j < n; j++) {
 		double t0 = now_s();
+		long seen = 0, m;
 
-		while (LOAD(t[j].moves) < iters * 2 && !LOAD(t[j].done) &&
-		       now_s() - t0 < WATCHDOG_S)
+		while ((m = LOAD(t[j].moves)) < iters * 2 &&
+		       !LOAD(t[j].done)) {
+			if (m != seen) {
+				seen = m;
+				t0 = now_s();
+			} else if (now_s() - t0 >= WATCHDOG_S) {
+				break;
+			}
 			usleep(1000);
+		}
 		STORE(t[j].stop, 1);
 	}
 	for (j = 0; j < n; j++) {
