@@ -60,10 +60,9 @@ static int hsm_suspend(struct rvkvm_vcpu *vcpu, unsigned long type,
 	if (type != HSM_SUSPEND_RET_DEFAULT)
 		return -EINVAL;
 	/* In the fast loop the state is loaded; sleeping needs the slow path. */
-	if (rvkvm_irq_pending(vcpu, fast))
-		return 0;
 	if (fast)
-		return RVKVM_SBI_SLOW;
+		return rvkvm_irq_pending(vcpu, true) ? 0 : RVKVM_SBI_SLOW;
+	/* The halt returns at once if an interrupt is pending. */
 	WRITE_ONCE(vcpu->arch.suspended, true);
 	rvkvm_vcpu_halt(vcpu);
 	WRITE_ONCE(vcpu->arch.suspended, false);

@@ -454,12 +454,13 @@ static void *watchdog_thread(void *arg)
 
 	while (!LOAD(watchdog_stop)) {
 		sleep(1);
-		if (++ticks % STATUS_S == 0)
+		if (++ticks % STATUS_S == 0) {
 			printf("stress: %s at %d s: %ld VMs, %ld runs, %ld reports, %ld EINTR\n",
 			       phase, ticks, LOAD(cnt.vms), LOAD(cnt.runs),
 			       LOAD(cnt.reports), LOAD(cnt.eintr));
-		/* stdout is a pipe to the runner: show it now. */
-		fflush(stdout);
+			/* stdout is a pipe to the runner: show it now. */
+			fflush(stdout);
+		}
 		now = LOAD(cnt.progress);
 		if (now != last) {
 			last = now;
